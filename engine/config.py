@@ -1,0 +1,385 @@
+"""The one typed experiment config: data, tokenizer, model, training, hardware.
+
+Defaults reproduce the seeds (BiLSTM(64), embedding 64, Dense(64) head, Adam, batch 64, 10 epochs).
+Validation gives one clear message per field; configs round-trip through TOML and JSON; unknown
+keys are errors with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqtui.engine.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+PRESETS = ("gap", "flatten", "rnn", "lstm", "bilstm", "stacked-bilstm", "bigru", "conv1d")
+TOKENIZERS = ("words", "subwords")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
+STRATEGIES = ("none", "mirrored", "multi-worker")
+MONITORS = ("val_loss", "val_accuracy")
+DATASET_KINDS = ("demo", "imdb", "tfds:", "folder:", "csv:", "jsonl:")
+
+# Units a preset uses when the user gives none: the seeds' figures.
+DEFAULT_UNITS = {
+    "gap": [],
+    "flatten": [],
+    "rnn": [64],
+    "lstm": [64],
+    "bilstm": [64],
+    "stacked-bilstm": [64, 32],
+    "bigru": [64],
+    "conv1d": [128],
+}
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "demo"
+    subset: float | int | None = None  # a fraction (0, 1] or a count per split
+    test_fraction: float = 0.2  # held out from train when the data has no test split
+    text_column: str = "text"
+    label_column: str = "label"
+    test_path: str | None = None  # a separate test file for csv:/jsonl:
+    data_dir: str | None = None  # TFDS data dir
+    demo_size: int = 4000  # demo training examples (the test split is a quarter of it)
+
+
+@dataclass
+class TokenizerConfig:
+    kind: str = "words"
+    vocab_size: int = 10000
+    max_length: int | None = None  # tokens kept per text; None keeps every token
+    oov_token: str = "[UNK]"
+
+
+@dataclass
+class ModelConfig:
+    preset: str = "bilstm"
+    embedding_dim: int = 64
+    units: list[int] | None = None  # None: the preset's default (DEFAULT_UNITS)
+    dense_units: int = 64
+    dropout: float = 0.0
+    kernel_size: int = 5  # conv1d only
+
+
+@dataclass
+class TrainingConfig:
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 0.001
+    optimizer: str = "adam"
+    early_stopping: int = 0  # patience in epochs; 0 turns it off
+    monitor: str = "val_loss"
+    seed: int = 42
+
+
+@dataclass
+class HardwareConfig:
+    device: str = "auto"  # auto, cpu, gpu, gpu:N
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    strategy: str = "none"
+
+
+@dataclass
+class Config:
+    name: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    schema_version: int = SCHEMA_VERSION
+
+    # ---- conversions -------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    def to_toml(self) -> str:
+        return _dump_toml(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], source: str = "config") -> Config:
+        """Build a config from nested dicts; unknown keys are errors with a suggestion."""
+        return _from_dict(cls, raw, prefix="", source=source)
+
+    @classmethod
+    def from_toml_text(cls, text: str, source: str = "config") -> Config:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+        return cls.from_dict(raw, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Config:
+        path = Path(path).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        if path.suffix == ".json":
+            try:
+                raw = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+            if not isinstance(raw, dict):
+                raise ConfigError(f"{path}: the top level must be an object")
+            return cls.from_dict(raw, source=str(path))
+        return cls.from_toml_text(text, source=str(path))
+
+    # ---- derived values ----------------------------------------------------------------------
+
+    @property
+    def units(self) -> list[int]:
+        """The recurrent/conv units actually used: the user's, or the preset's default."""
+        if self.model.units is None:
+            return list(DEFAULT_UNITS.get(self.model.preset, [64]))
+        return list(self.model.units)
+
+    def resolved(self) -> Config:
+        """A copy with preset defaults filled in and the run name set: what config.json holds."""
+        copy = Config.from_dict(self.to_dict())
+        copy.model.units = self.units
+        if not copy.name:
+            copy.name = self.model.preset
+        return copy
+
+    def validate(self) -> Config:
+        """Raise ConfigError naming the first field that is wrong and what would be right."""
+        for error in field_errors(self):
+            raise error
+        return self
+
+
+def field_errors(config: Config) -> list[ConfigError]:
+    """Every problem with the config, one ConfigError per field (the TUI shows them inline)."""
+    errors: list[ConfigError] = []
+
+    def bad(key: str, message: str) -> None:
+        errors.append(ConfigError(message, key=key))
+
+    d, t, m, tr, h = config.data, config.tokenizer, config.model, config.training, config.hardware
+    if not isinstance(d.dataset, str) or not d.dataset.strip():
+        bad("data.dataset", "dataset is empty; use demo, imdb, tfds:NAME, folder:PATH, csv:PATH "
+            "or jsonl:PATH")
+    elif not any(d.dataset == k or (k.endswith(":") and d.dataset.startswith(k))
+                 for k in DATASET_KINDS):
+        guess = _suggest(d.dataset.split(":")[0], [k.rstrip(":") for k in DATASET_KINDS])
+        bad("data.dataset", f"unknown dataset {d.dataset!r}{guess}; use demo, imdb, tfds:NAME, "
+            "folder:PATH, csv:PATH or jsonl:PATH")
+    elif ":" in d.dataset and not d.dataset.split(":", 1)[1].strip():
+        bad("data.dataset", f"{d.dataset!r} needs a name or path after the colon")
+    if d.subset is not None:
+        if isinstance(d.subset, bool) or not isinstance(d.subset, int | float) or d.subset <= 0 \
+                or (isinstance(d.subset, float) and d.subset > 1 and not d.subset.is_integer()):
+            bad("data.subset", f"subset must be a fraction in (0, 1] or a positive count, "
+                f"got {d.subset!r}")
+    if not _is_number(d.test_fraction) or not 0 < d.test_fraction < 1:
+        bad("data.test_fraction", f"test fraction must be between 0 and 1, got {d.test_fraction!r}")
+    for key in ("text_column", "label_column"):
+        if not isinstance(getattr(d, key), str) or not getattr(d, key):
+            bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name")
+    if not _is_pos_int(d.demo_size) or d.demo_size < 20:
+        bad("data.demo_size", f"demo size must be an integer of at least 20, got {d.demo_size!r}")
+
+    if t.kind not in TOKENIZERS:
+        bad("tokenizer.kind", f"unknown tokenizer {t.kind!r}{_suggest(t.kind, TOKENIZERS)}; "
+            f"choose one of: {', '.join(TOKENIZERS)}")
+    if not _is_pos_int(t.vocab_size) or t.vocab_size < 3:
+        bad("tokenizer.vocab_size",
+            f"vocabulary size must be an integer of at least 3, got {t.vocab_size!r}")
+    if t.max_length is not None and not _is_pos_int(t.max_length):
+        bad("tokenizer.max_length", f"max length must be a positive integer, got {t.max_length!r}")
+    if not isinstance(t.oov_token, str) or not t.oov_token:
+        bad("tokenizer.oov_token", "the OOV token must be a non-empty string")
+
+    if m.preset not in PRESETS:
+        bad("model.preset", f"unknown preset {m.preset!r}{_suggest(m.preset, PRESETS)}; "
+            f"choose one of: {', '.join(PRESETS)}")
+    if not _is_pos_int(m.embedding_dim):
+        bad("model.embedding_dim",
+            f"embedding dim must be a positive integer, got {m.embedding_dim!r}")
+    if m.units is not None:
+        if not isinstance(m.units, list) or not m.units or not all(_is_pos_int(u) for u in m.units):
+            bad("model.units", f"units must be positive integers (a comma list for stacked "
+                f"layers), got {m.units!r}")
+        elif m.preset in PRESETS:
+            want = _units_wanted(m.preset)
+            if want is not None and len(m.units) not in want:
+                bad("model.units", f"preset {m.preset} takes {_plural_units(want)}, "
+                    f"got {len(m.units)}: {','.join(map(str, m.units))}")
+    if not _is_pos_int(m.dense_units):
+        bad("model.dense_units", f"dense units must be a positive integer, got {m.dense_units!r}")
+    if not _is_number(m.dropout) or not 0 <= m.dropout < 1:
+        bad("model.dropout", f"dropout must be in [0, 1), got {m.dropout!r}")
+    if not _is_pos_int(m.kernel_size):
+        bad("model.kernel_size", f"kernel size must be a positive integer, got {m.kernel_size!r}")
+    if m.preset == "flatten" and t.max_length is None:
+        bad("tokenizer.max_length", "preset flatten needs a fixed length: set max length "
+            "(the seeds use 120)")
+
+    if not _is_pos_int(tr.epochs):
+        bad("training.epochs", f"epochs must be a positive integer, got {tr.epochs!r}")
+    if not _is_pos_int(tr.batch_size):
+        bad("training.batch_size", f"batch size must be a positive integer, got {tr.batch_size!r}")
+    if not _is_number(tr.learning_rate) or not tr.learning_rate > 0 \
+            or not math.isfinite(tr.learning_rate):
+        bad("training.learning_rate",
+            f"learning rate must be a positive number, got {tr.learning_rate!r}")
+    if tr.optimizer not in OPTIMIZERS:
+        bad("training.optimizer", f"unknown optimizer {tr.optimizer!r}"
+            f"{_suggest(tr.optimizer, OPTIMIZERS)}; choose one of: {', '.join(OPTIMIZERS)}")
+    if isinstance(tr.early_stopping, bool) or not isinstance(tr.early_stopping, int) \
+            or tr.early_stopping < 0:
+        bad("training.early_stopping", f"early stopping is a patience in epochs (0 for off), "
+            f"got {tr.early_stopping!r}")
+    if tr.monitor not in MONITORS:
+        bad("training.monitor", f"unknown monitor {tr.monitor!r}{_suggest(tr.monitor, MONITORS)};"
+            f" choose one of: {', '.join(MONITORS)}")
+    if isinstance(tr.seed, bool) or not isinstance(tr.seed, int) or tr.seed < 0:
+        bad("training.seed", f"seed must be a non-negative integer, got {tr.seed!r}")
+
+    if not isinstance(h.device, str) or not re.fullmatch(r"auto|cpu|gpu|gpu:\d+|cpu:\d+",
+                                                          h.device):
+        bad("hardware.device", f"device must be auto, cpu, gpu or gpu:N, got {h.device!r}")
+    if h.strategy not in STRATEGIES:
+        bad("hardware.strategy", f"unknown strategy {h.strategy!r}"
+            f"{_suggest(h.strategy, STRATEGIES)}; choose one of: {', '.join(STRATEGIES)}")
+    for key in ("mixed_precision", "jit_compile"):
+        if not isinstance(getattr(h, key), bool):
+            bad(f"hardware.{key}", f"{key.replace('_', ' ')} must be true or false")
+    if not isinstance(config.name, str):
+        bad("name", "name must be a string")
+    return errors
+
+
+def _units_wanted(preset: str) -> tuple[int, ...] | None:
+    """How many units values a preset takes; None: one or more (one layer each, stacked)."""
+    return (0,) if preset in ("gap", "flatten") else None
+
+
+def _plural_units(want: tuple[int, ...]) -> str:
+    return "no units (it has no recurrent or conv layer; leave units empty)"
+
+
+def _is_pos_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _from_dict(cls: type, raw: Any, prefix: str, source: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'the top level'} must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key {prefix}{key!r}{_suggest(key, fields)}",
+                              key=f"{prefix}{key}")
+        sub_cls = _SECTIONS.get(key) if cls is Config else None
+        if sub_cls is not None:
+            kwargs[key] = _from_dict(sub_cls, value, f"{prefix}{key}.", source)
+        else:
+            if key == "units" and isinstance(value, str):
+                value = parse_units(value)
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def parse_units(text: str) -> list[int]:
+    """'64,32' -> [64, 32]; raises ConfigError with the field named."""
+    try:
+        units = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"units must be positive integers separated by commas, got {text!r}",
+                          key="model.units") from None
+    if not units or any(u <= 0 for u in units):
+        raise ConfigError(f"units must be positive integers separated by commas, got {text!r}",
+                          key="model.units")
+    return units
+
+
+_SECTIONS = {
+    "data": DataConfig,
+    "tokenizer": TokenizerConfig,
+    "model": ModelConfig,
+    "training": TrainingConfig,
+    "hardware": HardwareConfig,
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+
+
+def _dump_toml(data: dict[str, Any]) -> str:
+    """TOML for our two-level config; None values are left out (they mean 'default')."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items()
+             if not isinstance(v, dict) and v is not None]
+    for section, values in data.items():
+        if isinstance(values, dict):
+            lines.append(f"\n[{section}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def set_path(config: Config, key: str, value: Any) -> None:
+    """Set 'section.field' (or a top-level field) on a config, e.g. from a CLI flag or form."""
+    target: Any = config
+    *parents, last = key.split(".")
+    for part in parents:
+        target = getattr(target, part)
+    setattr(target, last, value)
+
+
+def get_path(config: Config, key: str) -> Any:
+    target: Any = config
+    for part in key.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def differing_settings(configs: list[dict[str, Any]]) -> list[str]:
+    """Dotted keys whose values differ between configs (for comparison tables)."""
+    def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    flats = [flat(c) for c in configs]
+    keys = sorted({k for f in flats for k in f} - {"schema_version"})
+    return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flats}) > 1]
