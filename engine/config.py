@@ -80,6 +80,7 @@ class TrainingConfig:
     early_stopping: int = 0  # patience in epochs; 0 turns it off
     monitor: str = "val_loss"
     seed: int = 42
+    tensorboard: bool = False  # also write TensorBoard event files into RUN/tensorboard
 
 
 @dataclass
@@ -155,7 +156,7 @@ class Config:
     def resolved(self) -> Config:
         """A copy with preset defaults filled in and the run name set: what config.json holds."""
         copy = Config.from_dict(self.to_dict())
-        copy.model.units = self.units
+        copy.model.units = self.units or None
         if not copy.name:
             copy.name = self.model.preset
         return copy
@@ -252,6 +253,8 @@ def field_errors(config: Config) -> list[ConfigError]:
     if tr.monitor not in MONITORS:
         bad("training.monitor", f"unknown monitor {tr.monitor!r}{_suggest(tr.monitor, MONITORS)};"
             f" choose one of: {', '.join(MONITORS)}")
+    if not isinstance(tr.tensorboard, bool):
+        bad("training.tensorboard", "tensorboard must be true or false")
     if isinstance(tr.seed, bool) or not isinstance(tr.seed, int) or tr.seed < 0:
         bad("training.seed", f"seed must be a non-negative integer, got {tr.seed!r}")
 

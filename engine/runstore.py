@@ -229,9 +229,7 @@ def read_run(path: Path) -> RunInfo:
             info.params = event.get("params", info.params)
             info.epochs_total = event.get("epochs", info.epochs_total)
             info.started = info.started or event.get("time")
-        elif kind == "stage":
-            info.message = str(event.get("message", ""))
-        elif kind == "run_failed":
+        elif kind == "stage" or kind == "run_failed":
             info.message = str(event.get("message", ""))
         if kind in TERMINAL_TYPES:
             info.ended = event.get("time")
@@ -289,3 +287,24 @@ def request_resume(run_dir: Path) -> None:
 
 def is_paused(run_dir: Path) -> bool:
     return (Path(run_dir) / CONTROL_DIR / "pause").exists()
+
+
+class RunRecorder:
+    """The listener that keeps a run directory: every event to events.jsonl, and history.csv
+    rewritten from the log whenever an epoch ends."""
+
+    def __init__(self, run_dir: Path) -> None:
+        from seqtui.engine.events import EventLog
+
+        self.run_dir = Path(run_dir)
+        self.log = EventLog(self.run_dir / "events.jsonl")
+        self.events = read_events(self.run_dir / "events.jsonl")
+
+    def __call__(self, event: Event) -> None:
+        self.log(event)
+        self.events.append(event)
+        if event.get("type") == "epoch_ended":
+            write_history(self.run_dir, self.events)
+
+    def close(self) -> None:
+        self.log.close()

@@ -1,0 +1,76 @@
+"""`seqtui runs`: a table of the runs in the runs dir, with live status; --json for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from seqtui.cli import add_runs_dir, runs_dir_of
+from seqtui.engine.runstore import RunInfo, list_runs
+
+ORDER = 30
+
+STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
+                "failed": "red", "died": "red", "running": "cyan", "pending": "dim"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("runs", help="list runs (--json for scripts)",
+                            description="List the runs in the runs directory, newest first.")
+    parser.add_argument("--json", action="store_true", help="one JSON array of runs")
+    add_runs_dir(parser)
+    parser.set_defaults(handler=handle)
+
+
+def run_record(run: RunInfo) -> dict[str, Any]:
+    best = run.best("val_accuracy")
+    return {
+        "id": run.id,
+        "path": str(run.path),
+        "status": run.status,
+        "dataset": run.dataset,
+        "preset": run.preset,
+        "params": run.params,
+        "epochs_done": run.epochs_done,
+        "epochs": run.epochs_total,
+        "best_val_accuracy": best[1] if best else None,
+        "best_val_accuracy_epoch": best[0] if best else None,
+        "seconds_per_epoch": run.seconds_per_epoch,
+        "started": run.started,
+        "message": run.message,
+    }
+
+
+def handle(args: argparse.Namespace) -> int:
+    runs = list_runs(runs_dir_of(args))
+    if args.json:
+        print(json.dumps([run_record(r) for r in runs], indent=2))
+        return 0
+    console = Console()
+    if not runs:
+        console.print(f"no runs in {runs_dir_of(args)}; start one with `seqtui train`")
+        return 0
+    table = Table(box=None, header_style="bold")
+    for column in ("run", "status", "dataset", "preset", "params", "epochs", "best val acc",
+                   "started"):
+        table.add_column(column, justify="right" if column in ("params", "epochs",
+                                                               "best val acc") else "left")
+    for run in runs:
+        record = run_record(run)
+        best = record["best_val_accuracy"]
+        table.add_row(
+            run.id,
+            f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+            run.dataset,
+            run.preset,
+            f"{run.params:,}" if run.params else "-",
+            f"{run.epochs_done}/{run.epochs_total or '?'}",
+            f"{best:.4f} (e{record['best_val_accuracy_epoch']})" if best is not None else "-",
+            datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M") if run.started else "-",
+        )
+    console.print(table)
+    return 0

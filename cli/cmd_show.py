@@ -1,0 +1,61 @@
+"""`seqtui show RUN`: a run's epoch table and its loss/accuracy curves as text plots."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+from seqtui.cli import add_runs_dir, runs_dir_of
+from seqtui.engine.runstore import find_run, read_run
+from seqtui.engine.textplot import line_plot
+
+ORDER = 40
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("show", help="epoch table and text plots of a run",
+                            description="Show a run: status, epoch table, loss/accuracy plots.")
+    parser.add_argument("run", metavar="RUN", help="run id (or a unique part of it) or path")
+    parser.add_argument("--width", type=int, default=None, help="plot width in columns")
+    add_runs_dir(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    run = read_run(find_run(args.run, runs_dir_of(args)))
+    console = Console()
+    cfg = run.config
+    console.print(f"[bold]{run.id}[/]  {run.status}  {run.preset} on {run.dataset}  "
+                  f"{(run.params or 0):,} params  {run.epochs_done}/{run.epochs_total} epochs")
+    if run.message and run.status in ("failed", "died"):
+        console.print(f"[red]{run.message}[/]")
+    if not run.epochs:
+        console.print("no finished epoch yet")
+        return 0
+    keys = sorted({k for e in run.epochs for k in e["logs"]},
+                  key=lambda k: (k.startswith("val_"), k))
+    monitor = cfg.get("training", {}).get("monitor", "val_loss")
+    best = run.best(monitor)
+    table = Table(box=None, header_style="bold")
+    for column in ("epoch", *keys, "seconds"):
+        table.add_column(column, justify="right")
+    for e in run.epochs:
+        mark = " *" if best and e["epoch"] == best[0] else ""
+        table.add_row(f"{e['epoch']}{mark}", *(_fmt(e["logs"].get(k)) for k in keys),
+                      f"{e.get('seconds', 0):.1f}")
+    console.print(table)
+    if best:
+        console.print(f"* best epoch by {monitor}: {best[0]}")
+    width = args.width or min(console.width, 100)
+    for metric in ("loss", "accuracy"):
+        series = {name: [e["logs"].get(name) for e in run.epochs]
+                  for name in (metric, f"val_{metric}")}
+        console.print(line_plot(series, title=metric, width=width, height=14,
+                                best_x=best[0] if best else None), markup=False,
+                      highlight=False)
+    return 0
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}"

@@ -1,0 +1,169 @@
+"""`seqtui train`: headless training with Rich progress, or in the background with --detach.
+
+Bad input is caught before any run directory is made. `--run-dir` is how a detached worker (and
+`seqtui resume`) trains a run directory that already exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_runs_dir, runs_dir_of
+from seqtui.engine.config import Config
+from seqtui.engine.errors import BadInput
+from seqtui.options import (
+    ALL_FLAGS,
+    DATA_FLAGS,
+    HARDWARE_FLAGS,
+    MODEL_FLAGS,
+    NAME_FLAG,
+    TOKENIZER_FLAGS,
+    TRAINING_FLAGS,
+    add_flags,
+    apply_flags,
+    check,
+)
+
+ORDER = 10
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="train a model headless (Rich progress), or --detach",
+                            description="Train a model; flags override --config.")
+    parser.add_argument("--config", metavar="FILE", help="a TOML or JSON config file")
+    parser.add_argument("--detach", action="store_true",
+                        help="train in the background; follow with `seqtui attach`")
+    parser.add_argument("--run-dir", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--resume", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--save-config", metavar="FILE",
+                        help="write the resolved config as TOML and exit without training")
+    add_runs_dir(parser)
+    add_flags(parser, {"data": DATA_FLAGS, "tokenizer": TOKENIZER_FLAGS, "model": MODEL_FLAGS,
+                       "training": TRAINING_FLAGS, "hardware": HARDWARE_FLAGS, "run": NAME_FLAG})
+    parser.set_defaults(handler=handle)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    config = Config.from_file(args.config) if args.config else Config()
+    return check(apply_flags(config, args, ALL_FLAGS))
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.run_dir:
+        return train_run_dir(Path(args.run_dir), resume=args.resume, show=not _detached())
+    config = config_from_args(args)
+    preflight(config)
+    if args.save_config:
+        Path(args.save_config).write_text(config.resolved().to_toml(), encoding="utf-8")
+        print(args.save_config)
+        return EXIT_OK
+    from seqtui.engine.runstore import create_run
+
+    run_dir = create_run(config, runs_dir_of(args))
+    if args.detach:
+        from seqtui.engine.launch import spawn_training
+
+        pid = spawn_training(run_dir)
+        print(f"{run_dir.name}: training in the background (pid {pid})")
+        print(f"  follow: seqtui attach {run_dir.name}    stop: seqtui stop {run_dir.name}")
+        return EXIT_OK
+    return train_run_dir(run_dir, resume=False, show=True)
+
+
+def preflight(config: Config) -> None:
+    """Cheap checks of local dataset paths, so a typo never leaves a run directory behind."""
+    spec = config.data.dataset
+    for prefix in ("folder:", "csv:", "jsonl:"):
+        if spec.startswith(prefix):
+            path = Path(spec[len(prefix):]).expanduser()
+            if not path.exists():
+                raise BadInput(f"--dataset: {path} does not exist")
+            if prefix == "folder:" and not path.is_dir():
+                raise BadInput(f"--dataset: {path} is not a folder (folder:PATH takes a folder "
+                               "in the aclImdb layout)")
+            if prefix != "folder:" and path.is_dir():
+                raise BadInput(f"--dataset: {path} is a folder; {prefix}PATH takes a file")
+            if prefix != "folder:" and path.stat().st_size == 0:
+                raise BadInput(f"--dataset: {path} is empty")
+    if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
+        raise BadInput(f"--test-path: {config.data.test_path} does not exist")
+
+
+def _detached() -> bool:
+    return os.environ.get("SEQTUI_DETACHED") == "1"
+
+
+def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
+    """Train a run directory in this process: the training process of DESIGN §2."""
+    from seqtui.engine.runstore import RunRecorder, write_pid
+
+    if not (run_dir / "config.json").is_file():
+        raise BadInput(f"{run_dir} is not a run directory (no config.json)")
+    config = Config.from_file(run_dir / "config.json")
+    write_pid(run_dir)
+    user_stderr = _stderr_to_worker_log(run_dir) if show else sys.stderr
+
+    recorder = RunRecorder(run_dir)
+    display = None
+    if show:
+        from rich.console import Console
+        from seqtui.progress import RichProgress
+
+        display = RichProgress(Console(), run_id=run_dir.name)
+
+    from seqtui.engine.callbacks import ControlCallback
+    from seqtui.engine.events import fan_out
+    from seqtui.engine.train import train
+
+    listener = fan_out(recorder, display)
+    control = ControlCallback(run_dir, listener)
+    _graceful_stop_on(control)
+    try:
+        result = train(config, run_dir, listener, resume=resume, control=control)
+    except BadInput as exc:
+        print(f"seqtui: error: {exc}", file=user_stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the run's log has the traceback
+        print(f"seqtui: training failed: {exc}; see {run_dir / 'worker.log'} and "
+              f"{run_dir / 'events.jsonl'}", file=user_stderr)
+        import traceback
+
+        traceback.print_exc()  # into worker.log
+        return EXIT_FAILED
+    finally:
+        if display:
+            display.close()
+        recorder.close()
+    if show:
+        print(f"run directory: {run_dir}")
+    return EXIT_OK if result["status"] in ("completed", "stopped", "early_stopped") \
+        else EXIT_FAILED
+
+
+def _graceful_stop_on(control) -> None:
+    """SIGTERM asks for a stop after the current batch; a second SIGTERM ends at once."""
+
+    def on_term(signum, frame):
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        control.stop_requested = True
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def _stderr_to_worker_log(run_dir: Path):
+    """TensorFlow's chatter goes to worker.log; return a stream to the user's own stderr."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(run_dir / "worker.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
+    user = os.fdopen(saved, "w", buffering=1)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    return user

@@ -1,0 +1,167 @@
+"""Config fields as command-line flags: one table, shared by `train` and `summary`.
+
+Values are converted here rather than by argparse so that a bad value names its flag and says
+what would be right, in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from seqtui.engine.config import (
+    MONITORS,
+    OPTIMIZERS,
+    PRESETS,
+    STRATEGIES,
+    TOKENIZERS,
+    Config,
+    field_errors,
+    parse_units,
+    set_path,
+)
+from seqtui.engine.errors import BadInput, ConfigError
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"expected an integer, got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+
+
+def _subset(text: str) -> float | int:
+    """'0.1' is a fraction of each split, '4000' a count."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a fraction like 0.1 or a count like 4000, got {text!r}") \
+            from None
+    return value if value <= 1 else int(value) if value.is_integer() else value
+
+
+def _units(text: str) -> list[int]:
+    try:
+        return parse_units(text)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Flag:
+    flag: str
+    key: str  # dotted config path
+    convert: Callable[[str], Any] | None  # None: a switch (store_true)
+    help: str
+    metavar: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+DATA_FLAGS = (
+    Flag("--dataset", "data.dataset", str, "demo (default, offline), imdb, tfds:NAME, "
+         "folder:PATH, csv:PATH or jsonl:PATH", "SOURCE"),
+    Flag("--subset", "data.subset", _subset, "a fraction (0.1) or a count (4000) of each split",
+         "N"),
+    Flag("--test-fraction", "data.test_fraction", _float,
+         "held out for testing when the data has no test split (default 0.2)", "F"),
+    Flag("--text-column", "data.text_column", str, "text column or key (csv/jsonl/tfds)", "NAME",
+         ("--text-key",)),
+    Flag("--label-column", "data.label_column", str, "label column or key (csv/jsonl/tfds)",
+         "NAME", ("--label-key",)),
+    Flag("--test-path", "data.test_path", str, "a separate test file for csv:/jsonl:", "PATH"),
+    Flag("--data-dir", "data.data_dir", str, "TensorFlow Datasets' data dir", "DIR"),
+    Flag("--demo-size", "data.demo_size", _int, "demo training examples (default 4000)", "N"),
+)
+TOKENIZER_FLAGS = (
+    Flag("--tokenizer", "tokenizer.kind", str, f"{' or '.join(TOKENIZERS)} (default words)",
+         "KIND"),
+    Flag("--vocab-size", "tokenizer.vocab_size", _int, "vocabulary size (default 10000)", "N"),
+    Flag("--max-length", "tokenizer.max_length", _int,
+         "tokens kept per text (default: all of them)", "N"),
+    Flag("--oov-token", "tokenizer.oov_token", str, "name of the out-of-vocabulary token", "TOK"),
+)
+MODEL_FLAGS = (
+    Flag("--preset", "model.preset", str, f"architecture: {', '.join(PRESETS)} (default bilstm)",
+         "NAME"),
+    Flag("--embedding-dim", "model.embedding_dim", _int, "embedding size (default 64)", "N"),
+    Flag("--units", "model.units", _units,
+         "recurrent units or conv filters; a comma list stacks layers (e.g. 64,32)", "N[,N]"),
+    Flag("--dense-units", "model.dense_units", _int, "units of the Dense head (default 64)", "N"),
+    Flag("--dropout", "model.dropout", _float, "dropout rate in [0, 1) (default 0)", "P"),
+    Flag("--kernel-size", "model.kernel_size", _int, "conv1d kernel size (default 5)", "N"),
+)
+TRAINING_FLAGS = (
+    Flag("--epochs", "training.epochs", _int, "epochs (default 10)", "N"),
+    Flag("--batch-size", "training.batch_size", _int, "batch size per replica (default 64)", "N"),
+    Flag("--learning-rate", "training.learning_rate", _float, "learning rate (default 0.001)",
+         "LR"),
+    Flag("--optimizer", "training.optimizer", str, f"{', '.join(OPTIMIZERS)} (default adam)",
+         "NAME"),
+    Flag("--early-stopping", "training.early_stopping", _int,
+         "stop after N epochs without improvement and restore the best weights (0: off)", "N"),
+    Flag("--monitor", "training.monitor", str, f"{' or '.join(MONITORS)} for best/early stopping",
+         "METRIC"),
+    Flag("--seed", "training.seed", _int, "random seed (default 42)", "N"),
+    Flag("--tensorboard", "training.tensorboard", None,
+         "also write TensorBoard event files into RUN/tensorboard"),
+)
+HARDWARE_FLAGS = (
+    Flag("--device", "hardware.device", str, "auto (default), cpu, gpu or gpu:N", "DEV"),
+    Flag("--mixed-precision", "hardware.mixed_precision", None,
+         "mixed_float16 compute (GPU), float32 output"),
+    Flag("--jit-compile", "hardware.jit_compile", None, "compile with XLA"),
+    Flag("--strategy", "hardware.strategy", str, f"{', '.join(STRATEGIES)} (default none)",
+         "NAME"),
+)
+NAME_FLAG = (Flag("--name", "name", str, "run name (letters, digits, . _ -)", "NAME"),)
+ALL_FLAGS = DATA_FLAGS + TOKENIZER_FLAGS + MODEL_FLAGS + TRAINING_FLAGS + HARDWARE_FLAGS + NAME_FLAG
+FLAG_FOR_KEY = {f.key: f.flag for f in ALL_FLAGS}
+
+
+def dest(flag: Flag) -> str:
+    return "opt_" + flag.key.replace(".", "__")
+
+
+def add_flags(parser: argparse.ArgumentParser, groups: dict[str, tuple[Flag, ...]]) -> None:
+    for title, flags in groups.items():
+        group = parser.add_argument_group(title)
+        for flag in flags:
+            if flag.convert is None:
+                group.add_argument(flag.flag, *flag.aliases, dest=dest(flag), action="store_true",
+                                   default=None, help=flag.help)
+            else:
+                group.add_argument(flag.flag, *flag.aliases, dest=dest(flag), default=None,
+                                   metavar=flag.metavar, help=flag.help)
+
+
+def apply_flags(config: Config, args: argparse.Namespace, flags: tuple[Flag, ...]) -> Config:
+    """Set every flag the user gave on the config; a value that does not parse names its flag."""
+    for flag in flags:
+        raw = getattr(args, dest(flag), None)
+        if raw is None:
+            continue
+        if flag.convert is None:
+            set_path(config, flag.key, True)
+            continue
+        try:
+            set_path(config, flag.key, flag.convert(raw))
+        except ValueError as exc:
+            raise BadInput(f"{flag.flag}: {exc}") from None
+    return config
+
+
+def check(config: Config) -> Config:
+    """Validate; the first problem becomes one line that names the flag to change."""
+    for error in field_errors(config):
+        flag = FLAG_FOR_KEY.get(error.key or "")
+        raise BadInput(f"{flag}: {error}" if flag else str(error))
+    return config

@@ -1,0 +1,129 @@
+"""Rich progress for a headless run: a stage line before training, a batch bar with ETA and
+examples/s, and one printed line per finished epoch with every metric. A listener like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+METRIC_ORDER = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def format_logs(logs: dict[str, Any]) -> str:
+    keys = [k for k in METRIC_ORDER if k in logs] + sorted(k for k in logs if k not in METRIC_ORDER)
+    return "  ".join(f"{k} {logs[k]:.4f}" if isinstance(logs[k], float) else f"{k} {logs[k]}"
+                     for k in keys)
+
+
+class RichProgress:
+    def __init__(self, console: Console | None = None, run_id: str = "") -> None:
+        self.console = console or Console()
+        self.run_id = run_id
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+            console=self.console,
+            transient=False,
+        )
+        self.stage_task = None
+        self.batch_task = None
+        self.epochs = None
+        self.progress.start()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        handler = getattr(self, f"on_{event['type']}", None)
+        if handler:
+            handler(event)
+
+    def on_run_started(self, event: dict[str, Any]) -> None:
+        self.epochs = event.get("epochs")
+        cfg = event.get("config", {})
+        resumed = f" (resumed at epoch {event.get('initial_epoch', 0) + 1})" \
+            if event.get("resumed") else ""
+        self.console.print(
+            f"[bold]{self.run_id or cfg.get('name', 'run')}[/]{resumed}: "
+            f"{cfg.get('model', {}).get('preset')} on {cfg.get('data', {}).get('dataset')}, "
+            f"{event.get('params', 0):,} params, device {event.get('device')}")
+        self.stage_task = self.progress.add_task("starting", total=None, info="")
+
+    def on_stage(self, event: dict[str, Any]) -> None:
+        message = event.get("message", event.get("stage", ""))
+        if self.stage_task is None:
+            self.stage_task = self.progress.add_task(message, total=None, info="")
+        total, done = event.get("total"), event.get("done")
+        self.progress.update(self.stage_task, description=message, total=total,
+                             completed=done or 0)
+        if event.get("stage") == "ready":
+            self.progress.remove_task(self.stage_task)
+            self.stage_task = None
+            self.console.print(f"{event.get('params', 0):,} params, "
+                               f"{event.get('steps_per_epoch')} steps per epoch")
+
+    def on_epoch_started(self, event: dict[str, Any]) -> None:
+        if self.stage_task is not None:
+            self.progress.remove_task(self.stage_task)
+            self.stage_task = None
+        description = f"epoch {event['epoch']}/{event.get('epochs') or self.epochs}"
+        if self.batch_task is None:
+            self.batch_task = self.progress.add_task(description, total=event.get("steps"),
+                                                     info="")
+        else:
+            self.progress.reset(self.batch_task, total=event.get("steps"),
+                                description=description, info="")
+
+    def on_batch(self, event: dict[str, Any]) -> None:
+        if self.batch_task is None:
+            return
+        logs = event.get("logs", {})
+        rate = event.get("examples_per_sec")
+        info = format_logs({k: v for k, v in logs.items() if k in ("loss", "accuracy")})
+        if rate:
+            info += f"  {rate:,.0f} ex/s"
+        self.progress.update(self.batch_task, completed=event["step"], info=info)
+
+    def on_epoch_ended(self, event: dict[str, Any]) -> None:
+        mark = " [green]* best[/]" if event.get("best_epoch") == event["epoch"] else ""
+        partial = " [yellow](stopped mid-epoch)[/]" if event.get("partial") else ""
+        self.console.print(f"epoch {event['epoch']:>3}/{self.epochs}  "
+                           f"{format_logs(event.get('logs', {}))}  "
+                           f"{event.get('seconds', 0):.1f}s{mark}{partial}")
+
+    def on_paused(self, event: dict[str, Any]) -> None:
+        self.console.print("[yellow]paused[/] (seqtui resume-training or the TUI resumes it)")
+
+    def on_resumed(self, event: dict[str, Any]) -> None:
+        self.console.print("[green]resumed[/]")
+
+    def on_warning(self, event: dict[str, Any]) -> None:
+        self.console.print(f"[yellow]warning:[/] {event.get('message')}")
+
+    def on_run_finished(self, event: dict[str, Any]) -> None:
+        self.close()
+        best = event.get("best") or {}
+        best_text = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if v is not None)
+        self.console.print(f"[bold green]{event.get('status')}[/] in {event.get('seconds', 0):.1f}s"
+                           + (f"; best epoch {event['best_epoch']} ({best_text})"
+                              if event.get("best_epoch") else ""))
+
+    def on_run_failed(self, event: dict[str, Any]) -> None:
+        self.close()
+        self.console.print(f"[bold red]failed:[/] {event.get('message')}")
+
+    def close(self) -> None:
+        self.progress.stop()

@@ -1,0 +1,145 @@
+"""Keras callbacks that turn training into events, obey stop/pause requests, and checkpoint.
+
+They run on the training thread: per-batch work is a clock read and two stat() calls, and batch
+events are throttled to a few per second.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+from seqtui.engine.events import Listener, make_event
+from seqtui.engine.runstore import CONTROL_DIR
+
+BATCH_EVENTS_PER_SECOND = 4
+
+
+def clean_logs(logs: dict[str, Any] | None) -> dict[str, float]:
+    out = {}
+    for key, value in (logs or {}).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            continue
+        out[key] = number if math.isfinite(number) else None
+    return out
+
+
+class EventCallback(keras.callbacks.Callback):
+    """Sends epoch_started, batch (throttled), and epoch_ended events to a listener."""
+
+    def __init__(self, emit: Listener, steps: int, batch_size: int, monitor: str,
+                 first_epoch: int = 0, best: tuple[int, float] | None = None) -> None:
+        super().__init__()
+        self.emit = emit
+        self.steps = steps
+        self.batch_size = batch_size
+        self.monitor = monitor
+        self.first_epoch = first_epoch
+        self.best_epoch, self.best_value = best if best else (None, None)
+        self.batches_seen = 0
+        self.stopped_mid_epoch = False
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_start = self.last_emit = time.monotonic()
+        self.batches_seen = 0
+        self.emit(make_event("epoch_started", epoch=epoch + 1, epochs=self.params.get("epochs"),
+                             steps=self.steps))
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.batches_seen = batch + 1
+        now = time.monotonic()
+        if now - self.last_emit < 1 / BATCH_EVENTS_PER_SECOND and batch + 1 < self.steps:
+            return
+        self.last_emit = now
+        elapsed = now - self.epoch_start
+        self.emit(make_event(
+            "batch", step=batch + 1, steps=self.steps, logs=clean_logs(logs),
+            examples_per_sec=round((batch + 1) * self.batch_size / elapsed, 1) if elapsed else None,
+            elapsed=round(elapsed, 3),
+        ))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = clean_logs(logs)
+        seconds = time.monotonic() - self.epoch_start
+        partial = self.batches_seen < self.steps
+        value = logs.get(self.monitor)
+        if not partial and value is not None:
+            if self.best_value is None or (
+                    value < self.best_value if "loss" in self.monitor else value > self.best_value):
+                self.best_epoch, self.best_value = epoch + 1, value
+        self.emit(make_event(
+            "epoch_ended", epoch=epoch + 1, logs=logs, seconds=round(seconds, 3),
+            steps=self.batches_seen,
+            examples_per_sec=round(self.batches_seen * self.batch_size / seconds, 1)
+            if seconds else None,
+            best_epoch=self.best_epoch, best={self.monitor: self.best_value},
+            partial=partial,
+        ))
+
+
+class ControlCallback(keras.callbacks.Callback):
+    """Stops after the current batch, or pauses between batches, when asked.
+
+    Requests are files in the run's control/ directory (any process can write them) or a
+    SIGTERM, which sets `stop_requested`.
+    """
+
+    def __init__(self, run_dir: Path | None, emit: Listener) -> None:
+        super().__init__()
+        self.control = Path(run_dir) / CONTROL_DIR if run_dir else None
+        self.emit = emit
+        self.stop_requested = False
+        self.stop_at_epoch_end = False
+
+    def _exists(self, name: str) -> bool:
+        return self.control is not None and os.path.exists(self.control / name)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self._exists("pause") and not self.stop_requested:
+            self.emit(make_event("paused", step=batch + 1))
+            while self._exists("pause") and not self._exists("stop") and not self.stop_requested:
+                time.sleep(0.2)
+            self.emit(make_event("resumed", step=batch + 1))
+        if self.stop_requested or self._exists("stop"):
+            self.stop_requested = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self._exists("stop-epoch"):
+            self.stop_requested = True
+            self.model.stop_training = True
+
+
+class CheckpointCallback(keras.callbacks.Callback):
+    """Writes checkpoints/last.keras every finished epoch and best.keras when the monitored
+    metric improves, each to a temporary name first, then renamed: a crash never leaves half a
+    checkpoint under the real name."""
+
+    def __init__(self, run_dir: Path, events: EventCallback, emit: Listener) -> None:
+        super().__init__()
+        self.dir = Path(run_dir) / "checkpoints"
+        self.events = events
+        self.emit = emit
+
+    def _save(self, name: str, epoch: int) -> None:
+        final = self.dir / name
+        tmp = self.dir / f".tmp-{name}"
+        self.model.save(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, final)
+        self.emit(make_event("checkpoint_saved", path=f"checkpoints/{name}", epoch=epoch))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.events.batches_seen < self.events.steps:
+            # Stopped mid-epoch: keep the weights so far; resume counts from the last full epoch.
+            self._save("last.keras", epoch)
+            return
+        self._save("last.keras", epoch + 1)
+        if self.events.best_epoch == epoch + 1:
+            self._save("best.keras", epoch + 1)

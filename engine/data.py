@@ -1,0 +1,85 @@
+"""Datasets as labelled texts: a train and a test split, class names, and facts for reports.
+
+`demo` is generated here; every other source (imdb, tfds:NAME, folder:, csv:, jsonl:) is read by
+`seqtui.engine.datasets`. `--subset` trims each split after loading.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from seqtui.engine.config import Config
+from seqtui.engine.events import Listener, make_event
+
+
+@dataclass
+class TextData:
+    train_texts: list[str]
+    train_labels: list[int]
+    test_texts: list[str]
+    test_labels: list[int]
+    class_names: list[str]
+    facts: dict[str, Any] = field(default_factory=dict)  # source, skipped rows, warnings...
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def apply_subset(texts: list[str], labels: list[int], subset: float | int | None,
+                 seed: int) -> tuple[list[str], list[int]]:
+    """A fraction (0, 1] or a count of a split, sampled with the run's seed."""
+    if subset is None:
+        return texts, labels
+    n = len(texts)
+    keep = round(n * subset) if isinstance(subset, float) and subset <= 1 else int(subset)
+    keep = max(1, min(n, keep))
+    if keep == n:
+        return texts, labels
+    order = random.Random(seed).sample(range(n), keep)
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def load_dataset(config: Config, listener: Listener | None = None) -> TextData:
+    emit = listener or (lambda event: None)
+    spec = config.data.dataset
+    if spec == "demo":
+        from seqtui.engine.demo import CLASS_NAMES, demo_splits
+
+        emit(make_event("stage", stage="loading", message="generating the demo dataset"))
+        (train_x, train_y), (test_x, test_y) = demo_splits(config.data.demo_size)
+        data = TextData(train_x, train_y, test_x, test_y, list(CLASS_NAMES),
+                        facts={"source": "demo (generated, offline)"})
+    else:
+        from seqtui.engine.datasets import load_external
+
+        data = load_external(config, emit)
+    seed = config.training.seed
+    data.train_texts, data.train_labels = apply_subset(
+        data.train_texts, data.train_labels, config.data.subset, seed)
+    data.test_texts, data.test_labels = apply_subset(
+        data.test_texts, data.test_labels, config.data.subset, seed + 1)
+    return data
+
+
+def dataset_facts(data: TextData, lengths_train: list[int] | None = None) -> dict[str, Any]:
+    """Sizes per split, classes and (when given) token length statistics, for events and reports."""
+    facts: dict[str, Any] = dict(data.facts)
+    facts.update({
+        "train_size": len(data.train_texts),
+        "test_size": len(data.test_texts),
+        "classes": data.class_names,
+        "train_class_counts": [data.train_labels.count(i) for i in range(data.num_classes)],
+    })
+    if lengths_train:
+        ordered = sorted(lengths_train)
+        facts["length_stats"] = {
+            "min": ordered[0],
+            "median": ordered[len(ordered) // 2],
+            "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
+            "max": ordered[-1],
+            "mean": round(sum(ordered) / len(ordered), 1),
+        }
+    return facts

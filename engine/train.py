@@ -1,0 +1,202 @@
+"""Train a model from a config and report through a listener (DESIGN §3).
+
+`train` is a plain function: it loads and tokenizes the data, builds the model from its specs,
+and runs `model.fit(verbose=0)` with the engine's callbacks. It never prints; the CLI, the run
+store and tests are listeners. Imports TensorFlow: call it in a training process only.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from seqtui import __version__  # noqa: E402
+from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCallback  # noqa: E402
+from seqtui.engine.config import Config  # noqa: E402
+from seqtui.engine.data import dataset_facts, load_dataset  # noqa: E402
+from seqtui.engine.devices import setup_hardware  # noqa: E402
+from seqtui.engine.errors import BadInput  # noqa: E402
+from seqtui.engine.events import Listener, make_event  # noqa: E402
+from seqtui.engine.models import build_keras_model, summarize  # noqa: E402
+from seqtui.engine.pipeline import make_split, truncate  # noqa: E402
+from seqtui.engine.runstore import epoch_records, read_events  # noqa: E402
+from seqtui.engine.tokenizers import build_tokenizer  # noqa: E402
+
+keras.utils.disable_interactive_logging()  # seqtui draws progress; Keras prints nothing
+
+
+def versions() -> dict[str, str]:
+    return {"seqtui": __version__, "python": platform.python_version(),
+            "tensorflow": tf.__version__, "keras": keras.__version__}
+
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+               "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
+               "adagrad": keras.optimizers.Adagrad, "nadam": keras.optimizers.Nadam}
+    return classes[name](learning_rate=learning_rate)
+
+
+class TrainingResult(dict):
+    """status, best_epoch, best (metrics of the best epoch), epochs_run."""
+
+
+def train(config: Config, run_dir: Path | None = None, listener: Listener | None = None,
+          resume: bool = False, control: ControlCallback | None = None) -> TrainingResult:
+    """Train from a config. With a run_dir, checkpoints and the vocabulary are written there.
+
+    Returns the outcome; raises BadInput for unusable input and re-raises any other failure after
+    sending a run_failed event.
+    """
+    emit = listener or (lambda event: None)
+    config = config.resolved().validate()
+    run_dir = Path(run_dir) if run_dir else None
+    started = time.time()
+    try:
+        return _train(config, run_dir, emit, resume, control, started)
+    except BaseException as exc:  # noqa: BLE001 - every ending gets a last word in the log
+        if isinstance(exc, KeyboardInterrupt):
+            emit(make_event("run_finished", status="stopped", message="interrupted",
+                            seconds=round(time.time() - started, 3)))
+        else:
+            emit(make_event("run_failed", message=_one_line(exc),
+                            error=type(exc).__name__, bad_input=isinstance(exc, BadInput),
+                            traceback=traceback.format_exc()))
+        raise
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text and not isinstance(exc, BadInput) else \
+        (text[0] if text else type(exc).__name__)
+
+
+def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
+           control: ControlCallback | None, started: float) -> TrainingResult:
+    hw = setup_hardware(config.hardware)
+    tr = config.training
+    keras.utils.set_random_seed(tr.seed)
+    previous = _previous_epochs(run_dir) if resume else []
+    initial_epoch = len(previous)
+    planned = summarize(config)
+    emit(make_event(
+        "run_started", config=config.to_dict(), params=planned.total_params, device=hw.device,
+        strategy=hw.strategy_name, replicas=hw.replicas, epochs=tr.epochs, steps_per_epoch=None,
+        versions=versions(), build=hw.build, pid=os.getpid(), resumed=resume,
+        initial_epoch=initial_epoch, mixed_precision=config.hardware.mixed_precision,
+        jit_compile=config.hardware.jit_compile,
+    ))
+
+    data = load_dataset(config, emit)
+    if len(set(data.train_labels)) < 2:
+        raise BadInput(f"the training split has only one class ({data.class_names}); "
+                       "a classifier needs two or more")
+    tokenizer = build_tokenizer(config, data.train_texts, emit)
+    if run_dir:
+        tokenizer.save(run_dir / "assets")
+    emit(make_event("stage", stage="tokenizing",
+                    message=f"tokenizing {len(data.train_texts) + len(data.test_texts):,} texts"))
+    max_length = config.tokenizer.max_length
+    train_ids = truncate(tokenizer.encode(data.train_texts), max_length)
+    test_ids = truncate(tokenizer.encode(data.test_texts), max_length)
+    lengths = train_ids.row_lengths().numpy().tolist()
+    fixed = max_length if config.model.preset == "flatten" else None
+    global_batch = tr.batch_size * hw.replicas
+    train_split = make_split(train_ids, data.train_labels, global_batch, fixed, shuffle=True,
+                             seed=tr.seed)
+    test_split = make_split(test_ids, data.test_labels, global_batch, fixed, shuffle=False,
+                            seed=tr.seed)
+
+    emit(make_event("stage", stage="building", message="building the model"))
+    num_classes = data.num_classes
+    with hw.strategy.scope():
+        model = build_keras_model(config, num_classes, tokenizer.vocab_size,
+                                  mixed_precision=config.hardware.mixed_precision)
+        if resume and run_dir and (run_dir / "checkpoints" / "last.keras").exists():
+            import seqtui.engine.keras_layers  # noqa: F401 - registers MaskedConv1D for loading
+
+            model = keras.models.load_model(run_dir / "checkpoints" / "last.keras",
+                                            safe_mode=True)
+        else:
+            loss = "binary_crossentropy" if num_classes <= 2 else \
+                "sparse_categorical_crossentropy"
+            model.compile(optimizer=make_optimizer(tr.optimizer, tr.learning_rate), loss=loss,
+                          metrics=["accuracy"], jit_compile=config.hardware.jit_compile)
+    params = int(model.count_params())
+    summary = summarize(config, num_classes, tokenizer.vocab_size)
+    if run_dir:
+        (run_dir / "summary.txt").write_text(summary.table() + "\n", encoding="utf-8")
+    facts = dataset_facts(data, lengths)
+    facts.update(tokenizer=config.tokenizer.kind, vocab_size=tokenizer.vocab_size)
+    emit(make_event("stage", stage="ready", message="training", params=params,
+                    steps_per_epoch=train_split.steps, validation_steps=test_split.steps,
+                    num_classes=num_classes, class_names=data.class_names, dataset=facts,
+                    global_batch_size=global_batch))
+
+    # Fast-forward the shuffle so a resumed run sees the data order the original run would have.
+    for _ in range(initial_epoch):
+        for _batch in train_split.dataset:
+            pass
+
+    best = _best_of(previous, tr.monitor)
+    events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
+                              first_epoch=initial_epoch, best=best)
+    control = control or ControlCallback(run_dir, emit)
+    callbacks: list[keras.callbacks.Callback] = [events_cb, control]
+    early = None
+    if tr.early_stopping:
+        early = keras.callbacks.EarlyStopping(monitor=tr.monitor, patience=tr.early_stopping,
+                                              restore_best_weights=True)
+        callbacks.append(early)
+    if run_dir and hw.is_chief:
+        callbacks.append(CheckpointCallback(run_dir, events_cb, emit))
+        if tr.tensorboard:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard")))
+
+    if initial_epoch < tr.epochs:
+        model.fit(train_split.dataset, validation_data=test_split.dataset, epochs=tr.epochs,
+                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=0,
+                  shuffle=False)  # the pipeline shuffles, with the run's seed
+
+    if control.stop_requested:
+        status = "stopped"
+    elif early is not None and early.stopped_epoch > 0:
+        status = "early_stopped"
+    else:
+        status = "completed"
+    result = TrainingResult(status=status, best_epoch=events_cb.best_epoch,
+                            best={tr.monitor: events_cb.best_value}, params=params,
+                            seconds=round(time.time() - started, 3))
+    # --- end of run: analysis on the test split (issue 5 owns finish_run) ---
+    if run_dir and hw.is_chief:
+        from seqtui.engine.analysis import finish_run
+
+        finish_run(run_dir, model, data, tokenizer, test_split, emit)
+    # --- end of the end-of-run block ---
+    emit(make_event("run_finished", **result))
+    result["model"] = model
+    result["data"] = data
+    result["tokenizer"] = tokenizer
+    return result
+
+
+def _previous_epochs(run_dir: Path | None) -> list[dict[str, Any]]:
+    if run_dir is None:
+        return []
+    return epoch_records(read_events(run_dir / "events.jsonl"))
+
+
+def _best_of(epochs: list[dict[str, Any]], monitor: str) -> tuple[int, float] | None:
+    values = [(e["epoch"], e["logs"][monitor]) for e in epochs
+              if e["logs"].get(monitor) is not None]
+    if not values:
+        return None
+    return (min if "loss" in monitor else max)(values, key=lambda item: item[1])
