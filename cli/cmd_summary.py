@@ -31,7 +31,8 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError:
         num_classes = 0
     if num_classes < 2:
-        raise BadInput(f"--num-classes: expected an integer of at least 2, got {args.num_classes!r}")
+        raise BadInput(f"--num-classes: expected an integer of at least 2, "
+                       f"got {args.num_classes!r}")
     summary = summarize(config.resolved(), num_classes)
     print(f'Model: "{config.model.preset}"')
     print(summary.table())

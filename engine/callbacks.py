@@ -69,10 +69,11 @@ class EventCallback(keras.callbacks.Callback):
         seconds = time.monotonic() - self.epoch_start
         partial = self.batches_seen < self.steps
         value = logs.get(self.monitor)
-        if not partial and value is not None:
-            if self.best_value is None or (
-                    value < self.best_value if "loss" in self.monitor else value > self.best_value):
-                self.best_epoch, self.best_value = epoch + 1, value
+        improved = value is not None and (
+            self.best_value is None
+            or (value < self.best_value if "loss" in self.monitor else value > self.best_value))
+        if improved and not partial:
+            self.best_epoch, self.best_value = epoch + 1, value
         self.emit(make_event(
             "epoch_ended", epoch=epoch + 1, logs=logs, seconds=round(seconds, 3),
             steps=self.batches_seen,

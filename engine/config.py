@@ -186,9 +186,9 @@ def field_errors(config: Config) -> list[ConfigError]:
             "folder:PATH, csv:PATH or jsonl:PATH")
     elif ":" in d.dataset and not d.dataset.split(":", 1)[1].strip():
         bad("data.dataset", f"{d.dataset!r} needs a name or path after the colon")
-    if d.subset is not None:
-        if isinstance(d.subset, bool) or not isinstance(d.subset, int | float) or d.subset <= 0 \
-                or (isinstance(d.subset, float) and d.subset > 1 and not d.subset.is_integer()):
+    if d.subset is not None and (
+            isinstance(d.subset, bool) or not isinstance(d.subset, int | float) or d.subset <= 0
+            or (isinstance(d.subset, float) and d.subset > 1 and not d.subset.is_integer())):
             bad("data.subset", f"subset must be a fraction in (0, 1] or a positive count, "
                 f"got {d.subset!r}")
     if not _is_number(d.test_fraction) or not 0 < d.test_fraction < 1:

@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import random
 
-POSITIVE = ["good", "great", "wonderful", "excellent", "superb", "brilliant", "moving", "delightful", "charming", "gripping", "stunning", "clever", "funny", "touching", "beautiful", "fresh", "powerful", "memorable", "engaging", "splendid", "marvelous", "lovely", "witty", "terrific", "enjoyable"]
-NEGATIVE = ["bad", "awful", "terrible", "dull", "boring", "weak", "clumsy", "tedious", "bland", "dreadful", "lifeless", "messy", "silly", "predictable", "forgettable", "shallow", "painful", "stale", "flat", "mediocre", "poor", "lazy", "tiresome", "annoying", "hollow"]
-ASPECTS = ["acting", "plot", "story", "script", "direction", "music", "soundtrack", "cast", "dialogue", "ending", "pacing", "cinematography", "editing", "lead", "performance", "humor", "photography", "score", "premise", "finale", "characters", "villain", "writing", "visuals"]
+POSITIVE = (
+    "good great wonderful excellent superb brilliant moving delightful charming gripping "
+    "stunning clever funny touching beautiful fresh powerful memorable engaging splendid "
+    "marvelous lovely witty terrific enjoyable"
+).split()
+NEGATIVE = (
+    "bad awful terrible dull boring weak clumsy tedious bland dreadful lifeless messy silly "
+    "predictable forgettable shallow painful stale flat mediocre poor lazy tiresome annoying "
+    "hollow"
+).split()
+ASPECTS = (
+    "acting plot story script direction music soundtrack cast dialogue ending pacing "
+    "cinematography editing lead performance humor photography score premise finale "
+    "characters villain writing visuals"
+).split()
 SUBJECTS = ("the film", "the movie", "this picture", "the show", "this sequel", "the series")
 INTENSIFIERS = ("", "", "really ", "very ", "quite ", "truly ", "rather ", "so ")
 FILLER = (

@@ -3,6 +3,7 @@ precision, and the tf.distribute strategy. Imports TensorFlow."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -48,10 +49,8 @@ def setup_hardware(hw: HardwareConfig) -> Hardware:
     """Apply the user's device choice; must run before TensorFlow touches a device."""
     gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:  # two runs can share a card
-        try:
+        with contextlib.suppress(RuntimeError):  # already initialised: growth is fixed
             tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:
-            pass
     device = hw.device
     if device == "auto":
         device = "gpu:0" if gpus else "cpu"

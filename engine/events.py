@@ -53,7 +53,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_events(path: Path) -> list[Event]:
-    """Every well-formed event in the file; a torn or garbled line (a crash mid-write) is skipped."""
+    """Every well-formed event; a torn or garbled line (a crash mid-write) is skipped."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:

@@ -182,7 +182,7 @@ def build_keras_model(config: Config, num_classes: int = 2, vocab_size: int | No
         elif kind == "dropout":
             x = keras.layers.Dropout(spec["rate"])(x)
         elif kind == "dense":
-            # The output layer computes in float32 so mixed precision keeps a stable softmax/sigmoid.
+            # The output layer computes in float32: mixed precision keeps a stable softmax/sigmoid.
             dtype = "float32" if spec.get("output") and mixed_precision else None
             x = keras.layers.Dense(spec["units"], activation=spec["activation"], dtype=dtype,
                                    name="output" if spec.get("output") else None)(x)

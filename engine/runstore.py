@@ -5,6 +5,7 @@ Everything here is plain Python (no TensorFlow): the TUI and the CLI's `runs`/`s
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -279,10 +280,8 @@ def request_pause(run_dir: Path) -> None:
 
 
 def request_resume(run_dir: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         (Path(run_dir) / CONTROL_DIR / "pause").unlink()
-    except FileNotFoundError:
-        pass
 
 
 def is_paused(run_dir: Path) -> bool:
