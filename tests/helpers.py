@@ -1,0 +1,43 @@
+"""Test helpers importable from any test (`from helpers import ...`; pytest adds tests/ to the path)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from seqtui.engine.config import Config
+
+
+def tiny_config(preset: str = "gap", **overrides) -> Config:
+    """A config that trains in a second or two on the CPU."""
+    config = Config()
+    config.data.demo_size = 200
+    config.model.preset = preset
+    config.model.embedding_dim = 8
+    config.model.dense_units = 8
+    config.model.units = None if preset in ("gap", "flatten") else [8]
+    config.training.epochs = 1
+    config.training.batch_size = 32
+    if preset == "flatten":
+        config.tokenizer.max_length = 20
+    for key, value in overrides.items():
+        section, name = key.split("__") if "__" in key else (None, key)
+        setattr(getattr(config, section) if section else config, name, value)
+    return config
+
+
+TINY_FLAGS = ["--dataset", "demo", "--demo-size", "200", "--embedding-dim", "8",
+              "--dense-units", "8", "--batch-size", "32"]
+
+
+def run_seqtui(*args: str, runs_dir: Path | None = None, cwd: Path | None = None,
+               input: str | None = None, timeout: float = 180,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The real command, as a user runs it."""
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "120", **(env or {})}
+    if runs_dir is not None:
+        full_env["SEQTUI_RUNS_DIR"] = str(runs_dir)
+    return subprocess.run([sys.executable, "-m", "seqtui", *args], capture_output=True,
+                          text=True, cwd=cwd, input=input, timeout=timeout, env=full_env)
