@@ -1,4 +1,4 @@
-"""Test helpers importable from any test (`from helpers import ...`; pytest adds tests/ to the path)."""
+"""Test helpers for every test: `from helpers import ...` (pytest puts tests/ on the path)."""
 
 from __future__ import annotations
 
