@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runstore import RunInfo, list_runs
 

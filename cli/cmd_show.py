@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 from rich.table import Table
+
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runstore import find_run, read_run
 from seqtui.engine.textplot import line_plot

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+
 from seqtui.engine.events import Listener, make_event
 from seqtui.engine.runstore import CONTROL_DIR
 

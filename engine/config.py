@@ -301,7 +301,7 @@ def _from_dict(cls: type, raw: Any, prefix: str, source: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in fields:
-            raise ConfigError(f"{source}: unknown key {prefix}{key!r}{_suggest(key, fields)}",
+            raise ConfigError(f"{source}: unknown key {prefix + key!r}{_suggest(key, fields)}",
                               key=f"{prefix}{key}")
         sub_cls = _SECTIONS.get(key) if cls is Config else None
         if sub_cls is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import tensorflow as tf
+
 from seqtui.engine.config import HardwareConfig
 from seqtui.engine.errors import BadInput
 

@@ -156,6 +156,7 @@ def build_keras_model(config: Config, num_classes: int = 2, vocab_size: int | No
                       mixed_precision: bool = False) -> Any:
     """The Keras model for a config. Imports TensorFlow: call it only in a training process."""
     import keras
+
     from seqtui.engine.keras_layers import MaskedConv1D
 
     specs = layer_specs(config, num_classes, vocab_size)

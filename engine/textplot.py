@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import plotext
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # plotext colours even the 'clear' theme
 
 
 def line_plot(series: dict[str, Sequence[float | None]], title: str = "", width: int = 70,
@@ -29,4 +32,4 @@ def line_plot(series: dict[str, Sequence[float | None]], title: str = "", width:
     if best_x is not None:
         plt.vline(best_x)
     plt.xlabel(xlabel if best_x is None else f"{xlabel} (| best: {best_x})")
-    return plt.build()
+    return _ANSI.sub("", plt.build())

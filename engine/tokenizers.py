@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import tensorflow as tf
+
 from seqtui.engine.config import Config
 from seqtui.engine.events import Listener
 

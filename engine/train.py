@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
 from seqtui import __version__  # noqa: E402
 from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCallback  # noqa: E402
 from seqtui.engine.config import Config  # noqa: E402

@@ -1,0 +1,95 @@
+"""The `seqtui` command as a user runs it: summary, train, runs, show; exit codes; one-line
+errors with no traceback and no run directory left behind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers import TINY_FLAGS, run_seqtui
+
+
+@pytest.mark.parametrize("flags, total", [
+    ("--preset lstm --vocab-size 10000 --embedding-dim 32 --max-length 120", "349,057"),
+    ("--preset bilstm --vocab-size 8185 --embedding-dim 64", "598,209"),
+    ("--preset bilstm --vocab-size 10000 --embedding-dim 32 --max-length 120", "377,985"),
+    ("--preset stacked-bilstm --vocab-size 8185 --embedding-dim 64 --units 64,32", "635,329"),
+    ("--preset stacked-bilstm --vocab-size 10000 --embedding-dim 32 --units 64,64", "476,801"),
+    ("--preset bigru --vocab-size 8185 --embedding-dim 64", "582,081"),
+    ("--preset conv1d --vocab-size 8185 --embedding-dim 64 --max-length 120", "573,249"),
+])
+def test_summary_prints_the_seeds_totals(flags, total):
+    out = run_seqtui("summary", *flags.split())
+    assert out.returncode == 0, out.stderr
+    assert f"Total params: {total}" in out.stdout
+
+
+def test_train_writes_a_run_and_runs_reports_it(runs_dir, tmp_path):
+    out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--epochs", "2", "--name", "t1",
+                     runs_dir=runs_dir)
+    assert out.returncode == 0, out.stderr
+    assert "epoch   2/2" in out.stdout and "completed" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+    [run] = list(runs_dir.iterdir())
+    assert run.name.endswith("_t1")
+    assert (run / "worker.log").exists()  # TensorFlow's chatter goes there, not to the screen
+
+    listing = run_seqtui("runs", "--json", runs_dir=runs_dir)
+    [record] = json.loads(listing.stdout)
+    assert record["status"] == "completed" and record["epochs_done"] == 2
+    assert 0 <= record["best_val_accuracy"] <= 1
+
+    table = run_seqtui("runs", runs_dir=runs_dir)
+    assert "completed" in table.stdout and "gap" in table.stdout
+
+    shown = run_seqtui("show", run.name[-10:], runs_dir=runs_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert "val_accuracy" in shown.stdout and "best epoch" in shown.stdout
+    assert "\x1b[" not in shown.stdout  # plain text when piped
+
+
+def test_config_file_with_flags_overriding(runs_dir, tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "fromtoml"\n[model]\npreset = "lstm"\nembedding_dim = 8\n'
+                   'units = [8]\ndense_units = 8\n[training]\nepochs = 3\nbatch_size = 32\n'
+                   '[data]\ndemo_size = 200\n')
+    out = run_seqtui("train", "--config", str(exp), "--epochs", "1", runs_dir=runs_dir)
+    assert out.returncode == 0, out.stderr
+    [run] = list(runs_dir.iterdir())
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"]["preset"] == "lstm" and config["training"]["epochs"] == 1
+    assert config["name"] == "fromtoml"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["train", "--preset", "bilstn"], "--preset: unknown preset 'bilstn' (did you mean 'bilstm'?)"),
+    (["train", "--epochs", "abc"], "--epochs: expected an integer"),
+    (["train", "--epochs", "0"], "--epochs: epochs must be a positive integer"),
+    (["train", "--dropout", "1.5"], "--dropout"),
+    (["train", "--learning-rate", "-1"], "--learning-rate"),
+    (["train", "--units", "64,x"], "--units"),
+    (["train", "--tokenizer", "chars"], "--tokenizer"),
+    (["train", "--optimizer", "adamm"], "did you mean 'adam'"),
+    (["train", "--dataset", "folder:/no/such/dir"], "does not exist"),
+    (["train", "--config", "/no/such.toml"], "does not exist"),
+    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["bogus"], "invalid choice"),
+    (["show", "nope"], "no run 'nope'"),
+    (["summary", "--num-classes", "1"], "--num-classes"),
+])
+def test_bad_input_gets_one_line_and_exit_2(runs_dir, args, words):
+    out = run_seqtui(*args, runs_dir=runs_dir)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())  # nothing half made
+
+
+def test_bad_config_key_in_file(runs_dir, tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text("[training]\nepoch = 3\n")
+    out = run_seqtui("train", "--config", str(exp), runs_dir=runs_dir)
+    assert out.returncode == 2
+    assert "unknown key 'training.epoch' (did you mean 'epochs'?)" in out.stderr

@@ -1,0 +1,149 @@
+"""Real training on tiny models into real run directories: files, event order, checkpoints,
+statuses, early stopping, and stop/pause requests from outside."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from helpers import tiny_config
+from seqtui.engine.events import fan_out, read_events
+from seqtui.engine.runstore import (
+    RunRecorder,
+    create_run,
+    read_run,
+    request_pause,
+    request_resume,
+    request_stop,
+)
+from seqtui.engine.train import train
+
+
+def _train_into(runs_dir, config, extra=None):
+    run_dir = create_run(config, runs_dir)
+    recorder = RunRecorder(run_dir)
+    result = train(config, run_dir, fan_out(recorder, extra))
+    recorder.close()
+    return run_dir, result
+
+
+def test_run_directory_holds_every_file_and_a_well_formed_log(runs_dir):
+    run_dir, result = _train_into(runs_dir, tiny_config("lstm", training__epochs=2))
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"config.json", "events.jsonl", "history.csv", "summary.txt", "checkpoints",
+            "assets"} <= names
+    assert {p.name for p in (run_dir / "checkpoints").iterdir()} >= {"last.keras", "best.keras"}
+    assert (run_dir / "assets" / "vocab.txt").read_text().splitlines()[:2] == ["", "[UNK]"]
+    assert json.loads((run_dir / "config.json").read_text())["model"]["units"] == [8]
+
+    events = read_events(run_dir / "events.jsonl")
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert all("time" in e for e in events)
+    body = [k for k in kinds if k not in ("checkpoint_saved",)]
+    first_epoch = body.index("epoch_started")
+    assert set(body[1:first_epoch]) == {"stage"}
+    assert body.count("epoch_started") == body.count("epoch_ended") == 2
+    assert "batch" in body
+    ready = next(e for e in events if e.get("stage") == "ready")
+    assert ready["params"] == result["params"] > 0
+    assert ready["steps_per_epoch"] == next(e for e in events if e["type"] == "batch")["steps"]
+
+    with open(run_dir / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["epoch"] for r in rows] == ["0", "1"]
+    ended = [e for e in events if e["type"] == "epoch_ended"]
+    assert float(rows[1]["val_accuracy"]) == pytest.approx(ended[1]["logs"]["val_accuracy"])
+    assert set(rows[0]) == {"epoch", "accuracy", "loss", "val_accuracy", "val_loss"}
+
+    info = read_run(run_dir)
+    assert info.status == "completed"
+    assert info.epochs_done == 2 and info.best("val_accuracy") is not None
+    assert "Total params" in (run_dir / "summary.txt").read_text()
+
+
+def test_batch_events_carry_progress(runs_dir):
+    run_dir, _ = _train_into(runs_dir, tiny_config("gap"))
+    batches = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "batch"]
+    last = batches[-1]
+    assert last["step"] == last["steps"]  # the last batch of an epoch is always reported
+    assert {"loss", "accuracy"} <= set(last["logs"]) and last["examples_per_sec"] > 0
+
+
+def test_stop_request_ends_after_the_current_batch_with_a_checkpoint(runs_dir):
+    config = tiny_config("gap", training__epochs=5, training__batch_size=8)
+    run_dir = create_run(config, runs_dir)
+
+    def stop_on_third_batch(event):
+        if event["type"] == "batch" and event["step"] >= 1:
+            request_stop(run_dir)
+
+    recorder = RunRecorder(run_dir)
+    result = train(config, run_dir, fan_out(recorder, stop_on_third_batch))
+    assert result["status"] == "stopped"
+    events = read_events(run_dir / "events.jsonl")
+    ended = [e for e in events if e["type"] == "epoch_ended"]
+    assert len(ended) == 1 and ended[0]["partial"] is True
+    assert (run_dir / "checkpoints" / "last.keras").exists()
+    assert read_run(run_dir).status == "stopped"
+    assert read_run(run_dir).epochs_done == 0  # a partial epoch is not a finished one
+
+
+def test_pause_and_resume_between_batches(runs_dir):
+    config = tiny_config("gap", training__epochs=1, training__batch_size=8)
+    run_dir = create_run(config, runs_dir)
+    paused_at = []
+
+    def pause_once(event):
+        if event["type"] == "batch" and not paused_at:
+            paused_at.append(time.monotonic())
+            request_pause(run_dir)
+            threading.Timer(0.6, request_resume, args=(run_dir,)).start()
+
+    recorder = RunRecorder(run_dir)
+    train(config, run_dir, fan_out(recorder, pause_once))
+    kinds = [e["type"] for e in read_events(run_dir / "events.jsonl")]
+    assert kinds.index("paused") < kinds.index("resumed") < kinds.index("run_finished")
+    paused = next(e for e in read_events(run_dir / "events.jsonl") if e["type"] == "paused")
+    resumed = next(e for e in read_events(run_dir / "events.jsonl") if e["type"] == "resumed")
+    assert resumed["time"] - paused["time"] >= 0.5
+
+
+def test_early_stopping_restores_the_best_weights(runs_dir):
+    # A learning rate far too high makes validation loss bounce, so patience 1 runs out.
+    config = tiny_config("gap", training__epochs=12, training__early_stopping=1,
+                         training__learning_rate=0.5)
+    run_dir, result = _train_into(runs_dir, config)
+    assert result["status"] == "early_stopped"
+    info = read_run(run_dir)
+    assert info.status == "early_stopped" and info.epochs_done < 12
+    best_epoch, best_loss = info.best("val_loss")
+    assert result["best_epoch"] == best_epoch
+    ids = result["tokenizer"].encode(result["data"].test_texts).to_tensor()
+    loss = result["model"].evaluate(ids, np.asarray(result["data"].test_labels), verbose=0,
+                                    batch_size=1000)[0]
+    assert loss == pytest.approx(best_loss, rel=1e-3)
+
+
+def test_multiclass_data_trains_a_softmax_head(runs_dir, monkeypatch):
+    import seqtui.engine.data as data_module
+
+    original = data_module.load_dataset
+
+    def three_classes(config, listener=None):
+        data = original(config, listener)
+        data.train_labels = [i % 3 for i in range(len(data.train_labels))]
+        data.test_labels = [i % 3 for i in range(len(data.test_labels))]
+        data.class_names = ["a", "b", "c"]
+        return data
+
+    monkeypatch.setattr("seqtui.engine.train.load_dataset", three_classes)
+    run_dir, result = _train_into(runs_dir, tiny_config("gap"))
+    assert result["model"].output_shape == (None, 3)
+    ready = next(e for e in read_events(run_dir / "events.jsonl") if e.get("stage") == "ready")
+    assert ready["class_names"] == ["a", "b", "c"]
