@@ -89,6 +89,7 @@ class HardwareConfig:
     mixed_precision: bool = False
     jit_compile: bool = False
     strategy: str = "none"
+    devices: list[str] | None = None  # mirrored over these, e.g. ["gpu:0", "gpu:1"]; None: all
 
 
 @dataclass
@@ -267,6 +268,10 @@ def field_errors(config: Config) -> list[ConfigError]:
     for key in ("mixed_precision", "jit_compile"):
         if not isinstance(getattr(h, key), bool):
             bad(f"hardware.{key}", f"{key.replace('_', ' ')} must be true or false")
+    if h.devices is not None and (
+            not isinstance(h.devices, list) or not h.devices or not all(
+                isinstance(d, str) and re.fullmatch(r"(cpu|gpu):\d+", d) for d in h.devices)):
+        bad("hardware.devices", f"devices must be a list like gpu:0,gpu:1, got {h.devices!r}")
     if not isinstance(config.name, str):
         bad("name", "name must be a string")
     return errors
