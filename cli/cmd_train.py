@@ -104,6 +104,8 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     if not (run_dir / "config.json").is_file():
         raise BadInput(f"{run_dir} is not a run directory (no config.json)")
     config = Config.from_file(run_dir / "config.json")
+    os.umask(0o077)  # a shared GPU box has other users: everything the run writes is private
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # `seqtui stop --now`
     write_pid(run_dir)
     user_stderr = _stderr_to_worker_log(run_dir) if show else sys.stderr
 
@@ -111,6 +113,7 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     display = None
     if show:
         from rich.console import Console
+
         from seqtui.progress import RichProgress
 
         display = RichProgress(Console(), run_id=run_dir.name)
@@ -128,6 +131,8 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
         print(f"seqtui: error: {exc}", file=user_stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        print(f"seqtui: {run_dir.name} interrupted; its last finished epoch is kept "
+              f"(seqtui resume {run_dir.name})", file=user_stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the run's log has the traceback
         print(f"seqtui: training failed: {exc}; see {run_dir / 'worker.log'} and "
@@ -140,10 +145,23 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
         if display:
             display.close()
         recorder.close()
+        _write_report(run_dir)
     if show:
         print(f"run directory: {run_dir}")
     return EXIT_OK if result["status"] in ("completed", "stopped", "early_stopped") \
         else EXIT_FAILED
+
+
+def _write_report(run_dir: Path) -> None:
+    """Every ending leaves a report of what exists; a report that fails must not mask the run's
+    own outcome, so its error goes to stderr (worker.log) and nothing more."""
+    try:
+        from seqtui.engine.report import write_report
+
+        write_report(run_dir)
+    except Exception as exc:  # noqa: BLE001
+        print(f"seqtui: could not write the report: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
 
 
 def _graceful_stop_on(control) -> None:
