@@ -56,6 +56,12 @@ def _units(text: str) -> list[int]:
         raise ValueError(str(exc)) from None
 
 
+def _devices(text: str) -> list[str]:
+    from seqtui.engine.devices import parse_device_list
+
+    return parse_device_list(text)
+
+
 @dataclass(frozen=True)
 class Flag:
     flag: str
@@ -121,6 +127,8 @@ HARDWARE_FLAGS = (
     Flag("--jit-compile", "hardware.jit_compile", None, "compile with XLA"),
     Flag("--strategy", "hardware.strategy", str, f"{', '.join(STRATEGIES)} (default none)",
          "NAME"),
+    Flag("--devices", "hardware.devices", _devices,
+         "mirror over these local devices, e.g. gpu:0,gpu:1 (default: every GPU)", "DEV,DEV"),
 )
 NAME_FLAG = (Flag("--name", "name", str, "run name (letters, digits, . _ -)", "NAME"),)
 ALL_FLAGS = DATA_FLAGS + TOKENIZER_FLAGS + MODEL_FLAGS + TRAINING_FLAGS + HARDWARE_FLAGS + NAME_FLAG
