@@ -35,8 +35,10 @@ class EventCallback(keras.callbacks.Callback):
     """Sends epoch_started, batch (throttled), and epoch_ended events to a listener."""
 
     def __init__(self, emit: Listener, steps: int, batch_size: int, monitor: str,
-                 first_epoch: int = 0, best: tuple[int, float] | None = None) -> None:
+                 first_epoch: int = 0, best: tuple[int, float] | None = None,
+                 memory: Any = None) -> None:
         super().__init__()
+        self.memory = memory  # devices.GpuMemoryProbe on a GPU: peak memory per epoch
         self.emit = emit
         self.steps = steps
         self.batch_size = batch_size
@@ -49,6 +51,8 @@ class EventCallback(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_start = self.last_emit = time.monotonic()
         self.batches_seen = 0
+        if self.memory is not None:
+            self.memory.reset()
         self.emit(make_event("epoch_started", epoch=epoch + 1, epochs=self.params.get("epochs"),
                              steps=self.steps))
 
@@ -82,6 +86,7 @@ class EventCallback(keras.callbacks.Callback):
             if seconds else None,
             best_epoch=self.best_epoch, best={self.monitor: self.best_value},
             partial=partial,
+            **({"gpu_memory": self.memory.read()} if self.memory is not None else {}),
         ))
 
 

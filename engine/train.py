@@ -23,7 +23,12 @@ from seqtui import __version__  # noqa: E402
 from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCallback  # noqa: E402
 from seqtui.engine.config import Config  # noqa: E402
 from seqtui.engine.data import dataset_facts, load_dataset  # noqa: E402
-from seqtui.engine.devices import setup_hardware  # noqa: E402
+from seqtui.engine.devices import (  # noqa: E402
+    hardware_warnings,
+    local_model,
+    memory_probe,
+    setup_hardware,
+)
 from seqtui.engine.errors import BadInput  # noqa: E402
 from seqtui.engine.events import Listener, make_event  # noqa: E402
 from seqtui.engine.models import build_keras_model, summarize  # noqa: E402
@@ -83,6 +88,8 @@ def _one_line(exc: BaseException) -> str:
 def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
            control: ControlCallback | None, started: float) -> TrainingResult:
     hw = setup_hardware(config.hardware)
+    if not hw.is_chief:  # only the chief writes the run directory; workers train in step
+        run_dir = None
     tr = config.training
     keras.utils.set_random_seed(tr.seed)
     previous = _previous_epochs(run_dir) if resume else []
@@ -93,7 +100,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         strategy=hw.strategy_name, replicas=hw.replicas, epochs=tr.epochs, steps_per_epoch=None,
         versions=versions(), build=hw.build, pid=os.getpid(), resumed=resume,
         initial_epoch=initial_epoch, mixed_precision=config.hardware.mixed_precision,
-        jit_compile=config.hardware.jit_compile,
+        jit_compile=config.hardware.jit_compile, hardware=hw.record(),
     ))
 
     data = load_dataset(config, emit)
@@ -131,6 +138,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                 "sparse_categorical_crossentropy"
             model.compile(optimizer=make_optimizer(tr.optimizer, tr.learning_rate), loss=loss,
                           metrics=["accuracy"], jit_compile=config.hardware.jit_compile)
+    for message in hardware_warnings(config, hw, model):
+        emit(make_event("warning", message=message, source="hardware"))
     params = int(model.count_params())
     summary = summarize(config, num_classes, tokenizer.vocab_size)
     if run_dir:
@@ -149,7 +158,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
 
     best = _best_of(previous, tr.monitor)
     events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
-                              first_epoch=initial_epoch, best=best)
+                              first_epoch=initial_epoch, best=best, memory=memory_probe(hw))
     control = control or ControlCallback(run_dir, emit)
     callbacks: list[keras.callbacks.Callback] = [events_cb, control]
     early = None
@@ -180,7 +189,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     if run_dir and hw.is_chief:
         from seqtui.engine.analysis import finish_run
 
-        finish_run(run_dir, model, data, tokenizer, test_split, emit)
+        finish_run(run_dir, local_model(model, hw), data, tokenizer, test_split, emit)
     # --- end of the end-of-run block ---
     emit(make_event("run_finished", **result))
     result["model"] = model
