@@ -127,7 +127,8 @@ def overfitting_verdict(epochs: list[dict[str, Any]]) -> dict[str, Any]:
         result["verdict"] = "overfitting"
         result["summary"] = (f"Overfitting: validation loss turned up at epoch {turned} while "
                              f"training loss kept falling; the best weights are from epoch "
-                             f"{best_epoch} (early stopping would have stopped there).")
+                             f"{best_epoch}, which early stopping (--early-stopping N) would "
+                             f"keep.")
     _gap_evidence(result)
     return result
 
@@ -304,7 +305,9 @@ def headline(run: RunInfo) -> dict[str, Any]:
     return {"status": run.status, "status_words": STATUS_WORDS.get(run.status, run.status),
             "started": run.started, "duration": duration, "notes": notes,
             "device": started.get("device"), "params": run.params,
-            "traceback": finished.get("traceback") if run.status == "failed" else None}
+            # A bad input's message says it all; a crash's traceback is the evidence.
+            "traceback": finished.get("traceback")
+            if run.status == "failed" and not finished.get("bad_input") else None}
 
 
 def best_summary(run: RunInfo) -> dict[str, Any] | None:
