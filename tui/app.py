@@ -1,0 +1,195 @@
+"""The seqtui TUI: the app shell that owns the runs scan, notifications and navigation.
+
+Screens live in seqtui.tui.screens, widgets in seqtui.tui.widgets, styles in the .tcss files
+next to this module. The app follows runs only by reading run directories; TensorFlow is never
+imported here (training runs in its own detached process).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.signal import Signal
+
+from seqtui.engine.runstore import FINISHED_STATUSES, RunInfo, find_run
+from seqtui.tui.commands import SeqtuiCommands
+from seqtui.tui.keymap import load_keymap
+from seqtui.tui.runindex import RunIndex
+from seqtui.tui.runqueue import read_queue
+from seqtui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+SCAN_SECONDS = 1.0
+
+
+class RunsScanned(Message):
+    """A fresh look at every run in the runs dir (made in a thread)."""
+
+    def __init__(self, runs: list[RunInfo], queued: set[str]) -> None:
+        super().__init__()
+        self.runs = runs
+        self.queued = queued
+
+
+class SeqtuiApp(App, inherit_bindings=False):
+    """ctrl+q belongs to the New experiment screen (queue), so the app does not bind it."""
+
+    TITLE = "seqtui"
+    CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss"]
+    COMMANDS = App.COMMANDS | {SeqtuiCommands}
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit"),
+    ]
+
+    def __init__(self, runs_dir: Path, attach: Path | None = None,
+                 keymap: dict[str, str] | None = None, scan: bool = True) -> None:
+        super().__init__()
+        self.runs_dir = Path(runs_dir)
+        self.attach_to = attach
+        self.runs: list[RunInfo] = []
+        self.queued: set[str] = set()
+        self.runs_signal: Signal[list[RunInfo]] = Signal(self, "runs")
+        self.index = RunIndex(self.runs_dir)
+        self.notifications_sent: list[str] = []
+        self._statuses: dict[str, str] = {}
+        self._scanning = False
+        self._scan_enabled = scan
+        if keymap is None:
+            keymap, self._keymap_problem = load_keymap()
+        else:
+            self._keymap_problem = None
+        self.user_keymap = keymap
+
+    def on_mount(self) -> None:
+        from seqtui.tui.screens.runs import RunsScreen
+
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        if self._keymap_problem:
+            self.notify(self._keymap_problem, severity="warning")
+        self.apply_scan(self.index.scan(), set(read_queue(self.runs_dir)))
+        self.push_screen(RunsScreen())
+        if self.attach_to is not None:
+            self.open_dashboard(self.attach_to)
+        if self._scan_enabled:
+            self.set_interval(SCAN_SECONDS, self.scan_runs)
+        self.check_size()
+
+    # ---- runs ------------------------------------------------------------------------------
+
+    def scan_runs(self) -> None:
+        if not self._scanning:
+            self._scanning = True
+            self.scan_in_thread()
+
+    @work(thread=True, group="scan", exit_on_error=False)
+    def scan_in_thread(self) -> None:
+        try:
+            runs = self.index.scan()
+            queued = set(read_queue(self.runs_dir))
+        finally:
+            self._scanning = False
+        self.post_message(RunsScanned(runs, queued))
+
+    @on(RunsScanned)
+    def runs_scanned(self, message: RunsScanned) -> None:
+        self.apply_scan(message.runs, message.queued)
+
+    def apply_scan(self, runs: list[RunInfo], queued: set[str]) -> None:
+        for run in runs:
+            before = self._statuses.get(run.id)
+            if before == "running" and run.status != "running":
+                self.run_ended(run)
+            self._statuses[run.id] = run.status
+        self.runs = runs
+        self.queued = queued
+        self.runs_signal.publish(runs)
+
+    def run_ended(self, run: RunInfo) -> None:
+        """Toast, terminal bell and an OSC 9 desktop notification (it reaches the user's own
+        terminal over SSH)."""
+        if run.status in FINISHED_STATUSES:
+            best = run.best("val_accuracy")
+            detail = f", best val acc {best[1]:.4f} (epoch {best[0]})" if best else ""
+            text = f"{run.id} {run.status.replace('_', ' ')}{detail}"
+            severity = "information"
+        else:
+            text = f"{run.id} {run.status}" + (f": {run.message}" if run.message else "")
+            severity = "error"
+        self.notify(text, title="Run ended", severity=severity, timeout=10)
+        self.desktop_notify(f"seqtui: {text}")
+
+    def desktop_notify(self, text: str) -> None:
+        self.notifications_sent.append(text)
+        self.bell()
+        if self.is_headless or self._driver is None:
+            return
+        clean = "".join(ch for ch in text if ch.isprintable())[:200]
+        escape = f"\x1b]9;{clean}\x07"
+        if os.environ.get("TMUX"):
+            escape = "\x1bPtmux;" + escape.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+        self._driver.write(escape)
+
+    # ---- navigation ------------------------------------------------------------------------
+
+    def open_dashboard(self, run_dir: Path) -> None:
+        from seqtui.tui.screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen(run_dir))
+
+    def open_compare(self, run_dirs: list[Path]) -> None:
+        from seqtui.tui.screens.compare import CompareScreen
+
+        self.push_screen(CompareScreen(run_dirs))
+
+    def action_new_experiment(self) -> None:
+        from seqtui.tui.screens.new import NewExperimentScreen
+
+        self.push_screen(NewExperimentScreen())
+
+    def action_help(self) -> None:
+        from seqtui.tui.screens.compare import CompareScreen
+        from seqtui.tui.screens.confirm import ConfirmScreen
+        from seqtui.tui.screens.dashboard import DashboardScreen
+        from seqtui.tui.screens.help import HelpScreen
+        from seqtui.tui.screens.new import FormScroll, NewExperimentScreen
+        from seqtui.tui.screens.runs import RunsScreen
+        from seqtui.tui.widgets.runs_table import RunsTable
+
+        sections = [
+            ("Runs", [*RunsTable.BINDINGS, *RunsScreen.BINDINGS]),
+            ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
+            ("Dashboard", DashboardScreen.BINDINGS),
+            ("Compare", CompareScreen.BINDINGS),
+            ("Questions", ConfirmScreen.BINDINGS),
+            ("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette",
+                                    id="app.palette"), *self.BINDINGS]),
+        ]
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(sections, self.user_keymap))
+
+    # ---- terminal size ---------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.check_size()
+
+    def check_size(self) -> None:
+        width, height = self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen())
+        elif not small and showing:
+            self.pop_screen()
+
+
+def run_tui(runs_dir: Path, attach: str | None = None) -> int:
+    """Open the TUI on a runs dir, optionally on a run's dashboard; returns an exit status."""
+    attach_path = find_run(attach, runs_dir) if attach else None
+    app = SeqtuiApp(Path(runs_dir), attach=attach_path)
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,1 @@
+"""Screens of the seqtui TUI, one per module."""

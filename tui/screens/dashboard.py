@@ -1,0 +1,277 @@
+"""Dashboard of one run: stage, epoch and batch progress with ETA and examples/s, curves, the
+epoch table, an overfitting call-out and the log; stop, pause/resume, back (the run goes on).
+
+The run is followed only through its directory: new lines of events.jsonl are read in a thread a
+few times a second and folded into a RunState; one message per poll, so a burst of batch events
+costs one redraw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, RichLog, Static, TabbedContent, TabPane
+
+from seqtui.engine.events import Event, EventTail
+from seqtui.engine.runstore import (
+    PID_FILE,
+    is_paused,
+    process_alive,
+    request_pause,
+    request_resume,
+    request_stop,
+)
+from seqtui.tui.runstate import RunState, overfitting_note
+from seqtui.tui.screens.confirm import ConfirmScreen
+from seqtui.tui.widgets.epoch_table import EpochTable
+from seqtui.tui.widgets.metric_plot import MetricPlot
+from seqtui.tui.widgets.progress_panel import ProgressPanel
+
+POLL_SECONDS = 0.25
+# Per-batch changes redraw the curves at most this often; a finished epoch redraws at once.
+PLOT_REFRESH_SECONDS = 1.0
+TABS = ("curves", "epochs", "log", "model")
+
+
+class EventsRead(Message):
+    """New events of the followed run and whether its process is alive, read off the UI thread."""
+
+    def __init__(self, events: list[Event], alive: bool, has_pid: bool, log_tail: str) -> None:
+        super().__init__()
+        self.events = events
+        self.alive = alive
+        self.has_pid = has_pid
+        self.log_tail = log_tail
+
+
+class DashboardScreen(Screen):
+    """Follows one run directory; every control is a request file the training process obeys."""
+
+    BINDINGS = [
+        Binding("s", "stop", "Stop", tooltip="Stop after the current batch (asks first)",
+                id="dash.stop"),
+        Binding("p", "pause", "Pause/resume", tooltip="Pause or resume between batches",
+                id="dash.pause"),
+        Binding("escape", "back", "Back", tooltip="Back to the runs list (the run goes on)",
+                id="dash.back"),
+        Binding("1", "tab('curves')", "Curves", show=False, tooltip="Curves tab", id="dash.curves"),
+        Binding("2", "tab('epochs')", "Epochs", show=False, tooltip="Epoch table tab",
+                id="dash.epochs"),
+        Binding("3", "tab('log')", "Log", show=False, tooltip="Log tab", id="dash.log"),
+        Binding("4", "tab('model')", "Model", show=False, tooltip="Model summary tab",
+                id="dash.model"),
+        Binding("question_mark", "app.help", "Help", tooltip="Every key", id="dash.help"),
+        Binding("q", "app.quit", "Quit", tooltip="Quit the TUI (the run goes on)",
+                id="dash.quit"),
+    ]
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.state = RunState()
+        self.tail = EventTail(self.run_dir / "events.jsonl")
+        self.status = "pending"
+        self.alive = False
+        self.has_pid = False
+        self._reading = False
+        self._logged = 0
+        self._plot_signature: tuple = ()
+        self._plot_drawn_at = 0.0
+        self._log_tail_shown = False
+        self._pause_requested: bool | None = None
+        try:
+            self.config = json.loads((self.run_dir / "config.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            self.config = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="dash-title")
+        yield ProgressPanel(id="dash-progress")
+        yield Static(id="dash-overfit")
+        with TabbedContent(id="dash-tabs", initial="curves"):
+            with TabPane("Curves", id="curves"), Horizontal(id="dash-curves"):
+                yield MetricPlot(id="plot-loss")
+                yield MetricPlot(id="plot-accuracy")
+            with TabPane("Epochs", id="epochs"):
+                yield EpochTable(id="dash-epochs")
+            with TabPane("Log", id="log"):
+                yield RichLog(id="dash-log", wrap=True, markup=False, highlight=False)
+            with TabPane("Model", id="model"):
+                yield Static(id="dash-model")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_title()
+        self.show_model()
+        self.redraw()
+        self.poll()
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    # ---- following -------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        if not self._reading:
+            self._reading = True
+            self.read_events()
+
+    @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
+    def read_events(self) -> None:
+        try:
+            events = self.tail.read_new()
+            alive = process_alive(self.run_dir)
+            has_pid = (self.run_dir / PID_FILE).exists()
+            log_tail = ""
+            failed = any(e.get("type") == "run_failed" for e in events)
+            if (failed or (has_pid and not alive)) and not self._log_tail_shown:
+                log_tail = worker_log_tail(self.run_dir)
+        finally:
+            self._reading = False
+        self.post_message(EventsRead(events, alive, has_pid, log_tail))
+
+    @on(EventsRead)
+    def events_read(self, message: EventsRead) -> None:
+        changed = bool(message.events) or message.alive != self.alive \
+            or message.has_pid != self.has_pid
+        self.alive, self.has_pid = message.alive, message.has_pid
+        self.state.feed(message.events)
+        if message.log_tail and not self._log_tail_shown:
+            self._log_tail_shown = True
+            self.state.log.append("--- worker.log (last lines) ---")
+            self.state.log.extend(message.log_tail.splitlines())
+        if changed:
+            self.redraw()
+
+    def current_status(self) -> str:
+        if self.state.outcome is not None:
+            return self.state.outcome
+        if self.alive:
+            return "running"
+        if self.has_pid or self.state.started:
+            return "died"
+        return "queued" if self.run_dir.name in self.app.queued else "pending"
+
+    # ---- drawing ---------------------------------------------------------------------------
+
+    def show_title(self) -> None:
+        model = self.config.get("model", {})
+        data = self.config.get("data", {})
+        params = f" · {self.state.params:,} params" if self.state.params else ""
+        device = f" · {self.state.device}" if self.state.device else ""
+        self.query_one("#dash-title", Static).update(
+            f"[b]{self.run_dir.name}[/b] · {model.get('preset', '?')} on "
+            f"{data.get('dataset', '?')}{params}{device}")
+
+    def show_model(self) -> None:
+        summary = self.run_dir / "summary.txt"
+        text = ""
+        if summary.is_file():
+            text = summary.read_text(encoding="utf-8", errors="replace")
+        else:
+            from seqtui.engine.config import Config
+            from seqtui.engine.models import summarize
+
+            try:
+                text = summarize(Config.from_dict(self.config)).table() + \
+                    "\n(planned; the exact vocabulary size is known once training starts)"
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                text = f"no model summary: {exc}"
+        self.query_one("#dash-model", Static).update(text)
+
+    def redraw(self) -> None:
+        state = self.state
+        self.status = self.current_status()
+        self.show_title()
+        self.query_one(ProgressPanel).show(state, self.status)
+        epochs = state.finished_epochs
+        note = overfitting_note(epochs)
+        callout = self.query_one("#dash-overfit", Static)
+        callout.update(note or "")
+        callout.set_class(bool(note), "-shown")
+        self.query_one(EpochTable).show(epochs, state.best_epoch)
+        log = self.query_one("#dash-log", RichLog)
+        for line in state.log[self._logged:]:
+            log.write(line)
+        self._logged = len(state.log)
+        self.draw_plots()
+        if (self.run_dir / "summary.txt").is_file() and "planned" in \
+                str(self.query_one("#dash-model", Static).render()):
+            self.show_model()
+
+    def draw_plots(self) -> None:
+        state = self.state
+        signature = (len(state.epochs), state.best_epoch, state.outcome, self.size)
+        now = time.monotonic()
+        if signature == self._plot_signature and now - self._plot_drawn_at < PLOT_REFRESH_SECONDS:
+            return
+        self._plot_signature, self._plot_drawn_at = signature, now
+        metrics = state.metrics() or ["loss", "accuracy"]
+        names = [m for m in ("loss", "accuracy") if m in metrics] or metrics[:2]
+        for plot_id, metric in zip(("plot-loss", "plot-accuracy"), names + ["accuracy"],
+                                   strict=False):
+            plot = self.query_one(f"#{plot_id}", MetricPlot)
+            trace = None
+            if metric == "loss" and state.batch_losses and state.outcome is None:
+                xs, ys = zip(*state.batch_losses, strict=True)
+                trace = (list(xs), list(ys))
+            plot.show(metric, {"train": state.series(metric), "val": state.series(f"val_{metric}")},
+                      best_epoch=state.best_epoch, epochs_total=state.epochs_total, trace=trace)
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_stop(self) -> None:
+        status = self.current_status()
+        if status not in ("running", "queued", "pending"):
+            self.notify(f"This run is not training ({status.replace('_', ' ')}).",
+                        severity="warning")
+            return
+        question = (f"Stop {self.run_dir.name} after the current batch? A last checkpoint is "
+                    "saved." if status == "running" else
+                    f"Take {self.run_dir.name} off the queue? It will not start.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                request_stop(self.run_dir)
+                if self.state.paused or is_paused(self.run_dir):
+                    request_resume(self.run_dir)
+                self.notify("Stopping after the current batch…" if status == "running"
+                            else "Taken off the queue.", title="Stop")
+
+        self.app.push_screen(ConfirmScreen(question, yes="Stop"), answered)
+
+    def action_pause(self) -> None:
+        if self.current_status() != "running":
+            self.notify("Only a running run can be paused.", severity="warning")
+            return
+        if self.state.paused or is_paused(self.run_dir):
+            request_resume(self.run_dir)
+            self.notify("Resuming…", title="Resume")
+        else:
+            request_pause(self.run_dir)
+            self.notify("Pausing after the current batch…", title="Pause")
+
+
+def worker_log_tail(run_dir: Path, lines: int = 15) -> str:
+    """The end of the training process's stderr: why a run died, when its log does not say."""
+    try:
+        with open(Path(run_dir) / "worker.log", "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 8192))
+            data = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])

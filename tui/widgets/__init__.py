@@ -1,0 +1,1 @@
+"""Widgets of the seqtui TUI, one per module."""
