@@ -6,6 +6,7 @@ events are throttled to a few per second.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import time
@@ -123,6 +124,25 @@ class ControlCallback(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be written (a full disk, a vanished directory)."""
+
+
+def _reason(exc: BaseException, where: Path) -> str:
+    """The cause in words; a full disk said plainly, with what is left."""
+    text = str(exc)
+    chain = [exc, exc.__cause__, exc.__context__]
+    if any(getattr(e, "errno", None) == errno.ENOSPC for e in chain if e is not None) \
+            or "No space left" in text:
+        try:
+            stats = os.statvfs(where)
+            free = stats.f_bavail * stats.f_frsize
+        except OSError:
+            return "no space left on the device"
+        return f"no space left on the device ({free / 1024:.0f} KiB free in {where})"
+    return f"{type(exc).__name__}: {text}"
+
+
 class CheckpointCallback(keras.callbacks.Callback):
     """Writes checkpoints/last.keras every finished epoch and best.keras when the monitored
     metric improves, each to a temporary name first, then renamed: a crash never leaves half a
@@ -137,9 +157,15 @@ class CheckpointCallback(keras.callbacks.Callback):
     def _save(self, name: str, epoch: int) -> None:
         final = self.dir / name
         tmp = self.dir / f".tmp-{name}"
-        self.model.save(tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, final)
+        try:
+            self.model.save(tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, final)
+        except Exception as exc:
+            # Free what the half-written file took, so the log can still record the failure.
+            tmp.unlink(missing_ok=True)
+            raise CheckpointError(f"cannot write checkpoints/{name}: {_reason(exc, self.dir)}") \
+                from exc
         self.emit(make_event("checkpoint_saved", path=f"checkpoints/{name}", epoch=epoch))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -149,4 +175,17 @@ class CheckpointCallback(keras.callbacks.Callback):
             return
         self._save("last.keras", epoch + 1)
         if self.events.best_epoch == epoch + 1:
-            self._save("best.keras", epoch + 1)
+            self._link_best(epoch + 1)
+
+    def _link_best(self, epoch: int) -> None:
+        """best.keras is this epoch's last.keras: a hard link costs no second write or space
+        (last.keras is later replaced by rename, so the link keeps this epoch's file)."""
+        tmp = self.dir / ".tmp-best.keras"
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(self.dir / "last.keras", tmp)
+        except OSError:
+            self._save("best.keras", epoch)  # a file system without hard links
+            return
+        os.replace(tmp, self.dir / "best.keras")
+        self.emit(make_event("checkpoint_saved", path="checkpoints/best.keras", epoch=epoch))

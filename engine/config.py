@@ -274,7 +274,16 @@ def field_errors(config: Config) -> list[ConfigError]:
         bad("hardware.devices", f"devices must be a list like gpu:0,gpu:1, got {h.devices!r}")
     if not isinstance(config.name, str):
         bad("name", "name must be a string")
+    elif config.name and sanitize_name(config.name) != config.name:
+        bad("name", f"a run name is a label, not a path: use letters, digits, '.', '_' or '-' "
+            f"(did you mean {sanitize_name(config.name)!r}?)")
     return errors
+
+
+def sanitize_name(name: str) -> str:
+    """A run name is a label, never a path: keep letters, digits, dot, dash and underscore."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip(".-_")
+    return cleaned[:60] or "run"
 
 
 def _units_wanted(preset: str) -> tuple[int, ...] | None:

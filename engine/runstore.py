@@ -10,14 +10,13 @@ import csv
 import io
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from seqtui.engine.config import Config
+from seqtui.engine.config import Config, sanitize_name
 from seqtui.engine.errors import BadInput
 from seqtui.engine.events import TERMINAL_TYPES, Event, read_events
 
@@ -34,12 +33,6 @@ def resolve_runs_dir(value: str | Path | None = None) -> Path:
     """--runs-dir, else $SEQTUI_RUNS_DIR, else ./runs."""
     chosen = value or os.environ.get(RUNS_DIR_ENV) or "runs"
     return Path(chosen).expanduser()
-
-
-def sanitize_name(name: str) -> str:
-    """A run name is a label, never a path: keep letters, digits, dot, dash and underscore."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name.strip()).strip(".-_")
-    return cleaned[:60] or "run"
 
 
 def new_run_id(name: str, now: float | None = None) -> str:

@@ -7,6 +7,7 @@ store and tests are listeners. Imports TensorFlow: call it in a training process
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import time
@@ -70,12 +71,16 @@ def train(config: Config, run_dir: Path | None = None, listener: Listener | None
         return _train(config, run_dir, emit, resume, control, started)
     except BaseException as exc:  # noqa: BLE001 - every ending gets a last word in the log
         if isinstance(exc, KeyboardInterrupt):
-            emit(make_event("run_finished", status="stopped", message="interrupted",
-                            seconds=round(time.time() - started, 3)))
+            last_word = make_event("run_finished", status="stopped", message="interrupted",
+                                   seconds=round(time.time() - started, 3))
         else:
-            emit(make_event("run_failed", message=_one_line(exc),
-                            error=type(exc).__name__, bad_input=isinstance(exc, BadInput),
-                            traceback=traceback.format_exc()))
+            last_word = make_event("run_failed", message=_one_line(exc),
+                                   error=type(exc).__name__, bad_input=isinstance(exc, BadInput),
+                                   traceback=traceback.format_exc())
+        # A full or vanished disk may refuse even this line: the run then reads as died, and
+        # the real cause is what propagates.
+        with contextlib.suppress(OSError):
+            emit(last_word)
         raise
 
 

@@ -1,0 +1,94 @@
+"""`seqtui stop RUN` and `seqtui resume RUN`: control a run from any terminal.
+
+stop: the first asks for a graceful stop (after the current batch, with a last checkpoint,
+status `stopped`) through the run's control/ directory; a second stop, or --now, interrupts the
+training process at once (SIGINT; it still records `stopped`). resume: continues a stopped, failed
+or died run from its last finished epoch in the same run directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+from pathlib import Path
+
+from seqtui.cli import add_runs_dir, runs_dir_of
+from seqtui.engine.errors import BadInput
+from seqtui.engine.runstore import (
+    CONTROL_DIR,
+    PID_FILE,
+    find_run,
+    read_run,
+    request_resume,
+    request_stop,
+)
+
+ORDER = 60
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    stop = sub.add_parser("stop", help="stop a run after its current batch (--now: at once)",
+                          description="Stop a running run gracefully; again, or --now, at once.")
+    stop.add_argument("run", metavar="RUN")
+    stop.add_argument("--now", action="store_true", help="interrupt at once")
+    add_runs_dir(stop)
+    stop.set_defaults(handler=handle_stop)
+
+    resume = sub.add_parser("resume", help="continue a stopped, failed or died run",
+                            description="Continue a run from its last finished epoch, in the "
+                            "same run directory.")
+    resume.add_argument("run", metavar="RUN")
+    resume.add_argument("--detach", action="store_true", help="continue in the background")
+    add_runs_dir(resume)
+    resume.set_defaults(handler=handle_resume)
+
+
+def _pid(run_dir: Path) -> int:
+    return int(json.loads((run_dir / PID_FILE).read_text())["pid"])
+
+
+def handle_stop(args: argparse.Namespace) -> int:
+    run_dir = find_run(args.run, runs_dir_of(args))
+    info = read_run(run_dir)
+    if info.status != "running":
+        raise BadInput(f"run {info.id} is not running (status: {info.status})")
+    already_asked = (run_dir / CONTROL_DIR / "stop").exists()
+    if args.now or already_asked:
+        try:
+            os.kill(_pid(run_dir), signal.SIGINT)
+        except (OSError, ValueError) as exc:
+            raise BadInput(f"cannot signal run {info.id}: {exc}") from None
+        print(f"{info.id}: interrupted; it records its status and exits")
+        return 0
+    request_stop(run_dir)
+    print(f"{info.id}: stopping after the current batch (a last checkpoint is written); "
+          f"`seqtui stop {info.id}` again ends it at once")
+    return 0
+
+
+def handle_resume(args: argparse.Namespace) -> int:
+    run_dir = find_run(args.run, runs_dir_of(args))
+    info = read_run(run_dir)
+    if info.status == "running":
+        raise BadInput(f"run {info.id} is still running; `seqtui attach {info.id}` follows it")
+    if info.epochs_total and info.epochs_done >= info.epochs_total:
+        raise BadInput(f"run {info.id} already finished all {info.epochs_total} epochs; "
+                       "nothing to resume")
+    if not (run_dir / "checkpoints" / "last.keras").exists():
+        raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
+                       f"start it again: seqtui train --config {run_dir / 'config.json'}")
+    for name in ("stop", "stop-epoch"):
+        (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
+    request_resume(run_dir)  # a stale pause request would hold the run at its first batch
+    if args.detach:
+        from seqtui.engine.launch import spawn_training
+
+        pid = spawn_training(run_dir, resume=True)
+        print(f"{info.id}: resuming from epoch {info.epochs_done + 1} in the background "
+              f"(pid {pid})")
+        return 0
+    from seqtui.cmd_train import train_run_dir
+
+    return train_run_dir(run_dir, resume=True, show=True)
