@@ -74,6 +74,13 @@ def test_config_file_with_flags_overriding(runs_dir, tmp_path):
     (["train", "--dataset", "folder:/no/such/dir"], "does not exist"),
     (["train", "--config", "/no/such.toml"], "does not exist"),
     (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "--vocab-size", "0"], "--vocab-size: vocabulary size must be an integer"),
+    (["train", "--max-length", "-5"], "--max-length: max length must be a positive integer"),
+    (["train", "--batch-size", "1.5"], "--batch-size: expected an integer"),
+    (["train", "--units", "0"], "--units"),
+    (["train", "--dataset", "imbd"], "--dataset: unknown dataset 'imbd'"),
+    (["train", "--dataset", "csv:/no/such.csv"], "does not exist"),
+    (["train", "--device", "tpu:0"], "--device"),
     (["bogus"], "invalid choice"),
     (["show", "nope"], "no run 'nope'"),
     (["summary", "--num-classes", "1"], "--num-classes"),
@@ -93,3 +100,12 @@ def test_bad_config_key_in_file(runs_dir, tmp_path):
     out = run_seqtui("train", "--config", str(exp), runs_dir=runs_dir)
     assert out.returncode == 2
     assert "unknown key 'training.epoch' (did you mean 'epochs'?)" in out.stderr
+
+
+def test_malformed_toml_gives_its_line_number(runs_dir, tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text("[model]\npreset = 'lstm'\nunits = [64,,]\n")
+    out = run_seqtui("train", "--config", str(exp), runs_dir=runs_dir)
+    assert out.returncode == 2
+    assert "not valid TOML" in out.stderr and "line 3" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
