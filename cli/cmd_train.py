@@ -14,6 +14,7 @@ from pathlib import Path
 
 from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_runs_dir, runs_dir_of
 from seqtui.engine.config import Config
+from seqtui.engine.devices import check_devices, cluster_task
 from seqtui.engine.errors import BadInput
 from seqtui.options import (
     ALL_FLAGS,
@@ -61,6 +62,11 @@ def handle(args: argparse.Namespace) -> int:
         Path(args.save_config).write_text(config.resolved().to_toml(), encoding="utf-8")
         print(args.save_config)
         return EXIT_OK
+    task = cluster_task(config.hardware)
+    if task is not None and not task.is_chief:  # only the chief makes a run directory
+        from seqtui.multiworker import train_worker
+
+        return train_worker(config, runs_dir_of(args), task, detach=args.detach)
     from seqtui.engine.runstore import create_run
 
     run_dir = create_run(config, runs_dir_of(args))
@@ -91,6 +97,7 @@ def preflight(config: Config) -> None:
                 raise BadInput(f"--dataset: {path} is empty")
     if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
         raise BadInput(f"--test-path: {config.data.test_path} does not exist")
+    check_devices(config.hardware)  # a GPU that is not there, a bad TF_CONFIG
 
 
 def _detached() -> bool:
@@ -104,6 +111,11 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     if not (run_dir / "config.json").is_file():
         raise BadInput(f"{run_dir} is not a run directory (no config.json)")
     config = Config.from_file(run_dir / "config.json")
+    task = cluster_task(config.hardware)
+    if task is not None and not task.is_chief:  # the chief's run, seen on a shared file system
+        from seqtui.multiworker import train_worker
+
+        return train_worker(config, run_dir.parent, task)
     os.umask(0o077)  # a shared GPU box has other users: everything the run writes is private
     signal.signal(signal.SIGINT, signal.default_int_handler)  # `seqtui stop --now`
     write_pid(run_dir)

@@ -561,9 +561,9 @@ def _patch_keras_for_distribution() -> None:
     all-reduces the first batch across replicas only to learn its shapes: a bucketed batch split
     over replicas has halves of different sizes (13 examples: 7 and 6) and cannot be summed, and
     across workers a nested batch is not reducible at all. Under MultiWorkerMirroredStrategy it
-    also averages each step's scalar logs with axis=0, which fails on scalars. Both are replaced
-    by what Keras does on one device: shapes from this replica's own batch, the logs averaged
-    over replicas. Applied once, when a distributed run starts; skipped if Keras's internals move.
+    also averages each step's scalar logs with axis=0, which fails on scalars. Both are replaced:
+    shapes come from this replica's own batch, and the logs are averaged over all replicas of all
+    workers. Applied once, when a distributed run starts; skipped if Keras's internals move.
     """
     try:
         from keras.src import tree
@@ -583,10 +583,18 @@ def _patch_keras_for_distribution() -> None:
 
     def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
         if reduction in ("auto", "mean") and multi(strategy):
-            return tree.map_structure(
-                lambda v: strategy.reduce("MEAN", v, axis=None)
-                if isinstance(v, distributed) else v, values)
+            return tree.map_structure(lambda v: _mean_over_workers(strategy, v), values)
         return original_reduce(values, strategy, reduction)
+
+    def _mean_over_workers(strategy: Any, value: Any) -> Any:
+        # A step's logs come back as this worker's own running metrics (Keras sees them as
+        # mirrored, identical everywhere, and would not reduce them): average them over every
+        # replica of every worker, so each worker's progress shows the same global figures.
+        local = strategy.experimental_local_results(value) \
+            if isinstance(value, distributed) else (value,)
+        per_replica = strategy.experimental_distribute_values_from_function(
+            lambda ctx: local[ctx.replica_id_in_sync_group % len(local)])
+        return strategy.reduce("MEAN", per_replica, axis=None)
 
     def maybe_symbolic_build(self: Any, iterator: Any = None, data_batch: Any = None) -> None:
         strategy = self._distribute_strategy
