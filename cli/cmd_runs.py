@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -55,11 +54,13 @@ def handle(args: argparse.Namespace) -> int:
     if not runs:
         console.print(f"no runs in {runs_dir_of(args)}; start one with `seqtui train`")
         return 0
-    table = Table(box=None, header_style="bold")
-    for column in ("run", "status", "dataset", "preset", "params", "epochs", "best val acc",
-                   "started"):
-        table.add_column(column, justify="right" if column in ("params", "epochs",
-                                                               "best val acc") else "left")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    # The id says when the run started; it is what a user types next, so it never wraps.
+    table.add_column("run", no_wrap=True, min_width=max(len(r.id) for r in runs))
+    for column in ("status", "dataset", "preset"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    for column in ("params", "epochs", "best val acc"):
+        table.add_column(column, justify="right", no_wrap=True)
     for run in runs:
         record = run_record(run)
         best = record["best_val_accuracy"]
@@ -70,8 +71,7 @@ def handle(args: argparse.Namespace) -> int:
             run.preset,
             f"{run.params:,}" if run.params else "-",
             f"{run.epochs_done}/{run.epochs_total or '?'}",
-            f"{best:.4f} (e{record['best_val_accuracy_epoch']})" if best is not None else "-",
-            datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M") if run.started else "-",
+            f"{best:.4f} e{record['best_val_accuracy_epoch']}" if best is not None else "-",
         )
     console.print(table)
     return 0
