@@ -54,17 +54,11 @@ def handle(args: argparse.Namespace) -> int:
     if not runs:
         console.print(f"no runs in {runs_dir_of(args)}; start one with `seqtui train`")
         return 0
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    # The id says when the run started; it is what a user types next, so it never wraps.
-    table.add_column("run", no_wrap=True, min_width=max(len(r.id) for r in runs))
-    for column in ("status", "dataset", "preset"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
-    for column in ("params", "epochs", "best val acc"):
-        table.add_column(column, justify="right", no_wrap=True)
+    rows = []
     for run in runs:
         record = run_record(run)
         best = record["best_val_accuracy"]
-        table.add_row(
+        rows.append([
             run.id,
             f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
             run.dataset,
@@ -72,6 +66,17 @@ def handle(args: argparse.Namespace) -> int:
             f"{run.params:,}" if run.params else "-",
             f"{run.epochs_done}/{run.epochs_total or '?'}",
             f"{best:.4f} e{record['best_val_accuracy_epoch']}" if best is not None else "-",
-        )
+        ])
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    headers = ("run", "status", "dataset", "preset", "params", "epochs", "val acc")
+    for i, header in enumerate(headers):
+        width = max(len(header), *(len(row[i]) for row in rows))
+        if header in ("dataset", "status"):  # these give way when the terminal is narrow
+            table.add_column(header, overflow="ellipsis", no_wrap=True)
+        else:  # the id is what a user types next; numbers must stay whole
+            table.add_column(header, no_wrap=True, min_width=width,
+                             justify="right" if i >= 4 else "left")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     return 0
