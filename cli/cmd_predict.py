@@ -33,6 +33,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                              '"scores"}')
     add_runs_dir(parser)
     parser.set_defaults(handler=handle)
+    # `predict RUN --json TEXT...`: texts may come after options, as the TUI's helper call has
+    # them; plain argparse takes positionals in one go and would reject the late ones.
+    parser.__class__ = type("IntermixedParser", (type(parser),),
+                            {"parse_known_args": _parse_known_intermixed})
+
+
+def _parse_known_intermixed(self, args=None, namespace=None):
+    if getattr(self, "_intermixing", False):
+        return super(type(self), self).parse_known_args(args, namespace)
+    self._intermixing = True
+    try:
+        return self.parse_known_intermixed_args(args, namespace)
+    finally:
+        self._intermixing = False
 
 
 def handle(args: argparse.Namespace) -> int:
