@@ -1,0 +1,169 @@
+"""Runs (home) screen: live list, open, mark, compare, filter, delete (asks first), report."""
+
+from __future__ import annotations
+
+import pytest
+
+from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.screens.compare import CompareScreen
+from seqtui.tui.screens.confirm import ConfirmScreen
+from seqtui.tui.screens.dashboard import DashboardScreen
+from seqtui.tui.screens.new import NewExperimentScreen
+from seqtui.tui.screens.runs import RunsScreen
+from seqtui.tui.widgets.runs_table import RunsTable
+
+pytestmark = pytest.mark.anyio
+
+
+def table_text(app) -> str:
+    table = app.screen.query_one(RunsTable)
+    return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_lists_runs_newest_first_with_status_and_best(runs, make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    runs.finished("2026-01-02_000000_bilstm", status="stopped")
+    runs.create("2026-01-03_000000_lstm", runs.tiny("lstm"),
+                runs.start_events(runs.tiny("lstm")), alive=True)
+    app = make_app()
+    async with app.run_test(size=(100, 30)):
+        assert isinstance(app.screen, RunsScreen)
+        text = table_text(app).splitlines()
+        assert [line.split()[0] for line in text] == [
+            "2026-01-03_000000_lstm", "2026-01-02_000000_bilstm", "2026-01-01_000000_gap"]
+        assert "running" in text[0] and "stopped" in text[1] and "completed" in text[2]
+        assert "0.7200" in text[2]  # best val accuracy of the written curve
+
+
+async def test_a_run_started_elsewhere_appears_and_updates_live(runs, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.screen.query_one(RunsTable).row_count == 0
+        config = runs.tiny("bigru", epochs=3)
+        path = runs.create("2026-01-05_000000_bigru", config, runs.start_events(config),
+                           alive=True)
+        await wait_until(pilot, lambda: "bigru" in table_text(app))
+        assert "0/3" in table_text(app)
+        runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.65, best_epoch=1)])
+        await wait_until(pilot, lambda: "1/3" in table_text(app) and "0.6500" in table_text(app))
+
+
+async def test_enter_opens_the_dashboard_and_escape_comes_back(runs, make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen.run_dir.name == "2026-01-01_000000_gap"
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunsScreen)
+
+
+async def test_n_opens_the_new_experiment_form(runs, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        assert isinstance(app.screen, NewExperimentScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunsScreen)
+
+
+async def test_space_marks_and_c_compares_marked_runs(runs, make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    runs.finished("2026-01-02_000000_bilstm", learning_rate=0.01)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        assert isinstance(app.screen, RunsScreen)  # nothing marked: a warning, no screen
+        await pilot.press("space")
+        assert "●" in table_text(app).splitlines()[0]
+        await pilot.press("space")
+        await pilot.press("c")
+        assert isinstance(app.screen, CompareScreen)
+        assert set(app.screen.run_ids) == {"2026-01-01_000000_gap", "2026-01-02_000000_bilstm"}
+
+
+async def test_filter_narrows_the_list_and_escape_clears_it(runs, make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    runs.finished("2026-01-02_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash", "g", "a", "p")
+        assert table_text(app).split()[0] == "2026-01-01_000000_gap"
+        assert app.screen.query_one(RunsTable).row_count == 1
+        await pilot.press("escape")
+        assert app.screen.query_one(RunsTable).row_count == 2
+
+
+async def test_delete_asks_first_and_no_keeps_the_run(runs, make_app):
+    path = runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, RunsScreen)
+        assert path.exists()
+        await pilot.press("d", "y")
+        await wait_until(pilot, lambda: not path.exists())
+        await wait_until(pilot, lambda: app.screen.query_one(RunsTable).row_count == 0)
+
+
+async def test_a_running_run_cannot_be_deleted(runs, make_app):
+    config = runs.tiny("gap")
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.pause(0.2)
+        assert path.exists()
+        assert any("stop it" in n.message for n in app._notifications)
+
+
+async def test_r_writes_the_report_and_shows_its_paths(runs, make_app):
+    path = runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r")
+        await wait_until(pilot, lambda: (path / "report.md").exists(), timeout=60)
+        await wait_until(pilot, lambda: any("report.md" in n.message
+                                            for n in app._notifications), timeout=10)
+
+
+async def test_run_that_finishes_rings_and_sends_osc9(runs, make_app):
+    config = runs.tiny("gap", epochs=1)
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.65, best_epoch=1),
+                           {"type": "run_finished", "time": runs.T0 + 50,
+                            "status": "completed", "best_epoch": 1}])
+        await wait_until(pilot, lambda: app.notifications_sent)
+        assert "2026-01-01_000000_gap completed" in app.notifications_sent[0]
+        assert any("completed" in n.message for n in app._notifications)
+
+
+def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):
+    app = make_app()
+    written: list[str] = []
+
+    class Terminal:
+        def write(self, data: str) -> None:
+            written.append(data)
+
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.setattr(SeqtuiApp, "is_headless", property(lambda self: False))
+    monkeypatch.setattr(app, "_driver", Terminal())
+    app.desktop_notify("seqtui: run done")
+    assert "\x07" in written  # the bell
+    assert "\x1b]9;seqtui: run done\x07" in written
