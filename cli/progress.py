@@ -12,7 +12,6 @@ from rich.progress import (
     Progress,
     SpinnerColumn,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
@@ -20,9 +19,17 @@ METRIC_ORDER = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 def format_logs(logs: dict[str, Any]) -> str:
+    """'loss 0.6926 acc 0.5200  val_loss 0.6908 val_acc 0.5680': fits 80 columns with the rest."""
     keys = [k for k in METRIC_ORDER if k in logs] + sorted(k for k in logs if k not in METRIC_ORDER)
-    return "  ".join(f"{k} {logs[k]:.4f}" if isinstance(logs[k], float) else f"{k} {logs[k]}"
-                     for k in keys)
+    out, previous = "", None
+    for key in keys:
+        value = logs[key]
+        name = key.replace("accuracy", "acc")
+        text = f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}"
+        if previous is not None:  # a wider gap between the training and validation groups
+            out += "  " if key.startswith("val_") and not previous.startswith("val_") else " "
+        out, previous = out + text, key
+    return out
 
 
 class RichProgress:
@@ -32,9 +39,8 @@ class RichProgress:
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
-            TimeElapsedColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[info]}"),
@@ -72,7 +78,9 @@ class RichProgress:
         if event.get("stage") == "ready":
             self.progress.remove_task(self.stage_task)
             self.stage_task = None
-            self.console.print(f"{event.get('params', 0):,} params, "
+            facts = event.get("dataset") or {}
+            self.console.print(f"{facts.get('train_size', '?'):,} training and "
+                               f"{facts.get('test_size', '?'):,} test texts, "
                                f"{event.get('steps_per_epoch')} steps per epoch")
 
     def on_epoch_started(self, event: dict[str, Any]) -> None:
@@ -98,9 +106,9 @@ class RichProgress:
         self.progress.update(self.batch_task, completed=event["step"], info=info)
 
     def on_epoch_ended(self, event: dict[str, Any]) -> None:
-        mark = " [green]* best[/]" if event.get("best_epoch") == event["epoch"] else ""
+        mark = " [green]*best[/]" if event.get("best_epoch") == event["epoch"] else ""
         partial = " [yellow](stopped mid-epoch)[/]" if event.get("partial") else ""
-        self.console.print(f"epoch {event['epoch']:>3}/{self.epochs}  "
+        self.console.print(f"epoch {event['epoch']}/{self.epochs}  "
                            f"{format_logs(event.get('logs', {}))}  "
                            f"{event.get('seconds', 0):.1f}s{mark}{partial}")
 
