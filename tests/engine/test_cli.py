@@ -29,7 +29,7 @@ def test_train_writes_a_run_and_runs_reports_it(runs_dir, tmp_path):
     out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--epochs", "2", "--name", "t1",
                      runs_dir=runs_dir)
     assert out.returncode == 0, out.stderr
-    assert "epoch   2/2" in out.stdout and "completed" in out.stdout
+    assert "epoch 2/2" in out.stdout and "completed" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
     [run] = list(runs_dir.iterdir())
     assert run.name.endswith("_t1")
