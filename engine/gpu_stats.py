@@ -51,8 +51,7 @@ def _fail(reason: str) -> None:
 
 
 def _nvml_message(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text[0].lower() + text[1:] if text else type(exc).__name__
+    return str(exc).strip() or type(exc).__name__
 
 
 def nvml_unavailable_reason() -> str | None:
