@@ -140,7 +140,9 @@ def _analyse(run_dir: Path, model, data, tokenizer) -> dict[str, Any] | None:
         checkpoint, epoch = "best", saved[-1].get("epoch") if saved else None
     else:
         finished = [e for e in events if e.get("type") == "epoch_ended" and not e.get("partial")]
-        epoch = finished[-1]["epoch"] if finished else None
+        if not finished:
+            return None  # stopped inside the first epoch: a few batches of weights say nothing
+        epoch = finished[-1]["epoch"]
     ids = tokenizer.encode(list(data.test_texts))
     probs = probabilities(model, ids, config.tokenizer.max_length)
     analysis = error_analysis(data.test_labels, probs.tolist(), data.test_texts,

@@ -300,8 +300,9 @@ def headline(run: RunInfo) -> dict[str, Any]:
                      f"restored the best weights.")
     partial = [e for e in run.events if e.get("type") == "epoch_ended" and e.get("partial")]
     if partial and partial[-1]["epoch"] > (run.epochs[-1]["epoch"] if run.epochs else 0):
-        notes.append(f"Epoch {partial[-1]['epoch']} was interrupted after "
-                     f"{partial[-1].get('steps', '?')} steps; it is not in the table.")
+        steps = partial[-1].get("steps", "?")
+        notes.append(f"Epoch {partial[-1]['epoch']} was interrupted after {steps} "
+                     f"step{'' if steps == 1 else 's'}; it is not in the table.")
     return {"status": run.status, "status_words": STATUS_WORDS.get(run.status, run.status),
             "started": run.started, "duration": duration, "notes": notes,
             "device": started.get("device"), "params": run.params,
@@ -363,6 +364,8 @@ def environment_rows(run: RunInfo) -> list[tuple[str, str]]:
             rows.append((label, fmt_value(started[key])))
     for name, version in (started.get("versions") or {}).items():
         rows.append((name, str(version)))
+    if (run.path / "tensorboard").is_dir():
+        rows.append(("TensorBoard logs", f"tensorboard --logdir {run.path / 'tensorboard'}"))
     build = started.get("build") or {}
     if build.get("is_cuda_build"):
         rows.append(("TensorFlow build", f"CUDA {build.get('cuda_version')}, "
@@ -481,14 +484,25 @@ def _time_rows(run: RunInfo, times: dict[str, float | None],
     return rows
 
 
+def analysis_missing(run: RunInfo) -> str:
+    if run.status in ("running", "pending"):
+        return "Not available: the analysis runs when training ends."
+    if not run.epochs:
+        return "Not available: no finished epoch to analyse."
+    return "Not available: the run ended before the analysis ran."
+
+
+def weights_phrase(analysis: dict[str, Any]) -> str:
+    kind = "the best checkpoint's weights" if analysis.get("checkpoint") == "best" else \
+        "the weights training ended with"
+    return f"{kind} (epoch {analysis['epoch']})" if analysis.get("epoch") else kind
+
+
 def _analysis_markdown(analysis: dict[str, Any] | None, run: RunInfo) -> list[str]:
     if not analysis:
-        return ["Not available: the analysis runs when training ends."
-                if run.status in ("running", "pending") else
-                "Not available: the run ended before the analysis ran."]
+        return [analysis_missing(run)]
     classes = analysis["classes"]
-    out = [f"On {analysis['examples']:,} test examples with the {analysis.get('checkpoint', '')} "
-           f"weights (epoch {analysis.get('epoch', '?')}): accuracy "
+    out = [f"On {analysis['examples']:,} test examples with {weights_phrase(analysis)}: accuracy "
            f"**{analysis['accuracy']:.4f}**, macro F1 {analysis['macro_f1']:.4f}.", "",
            "Confusion matrix (rows: true class, columns: predicted):", ""]
     header = ["true \\ predicted", *classes]
@@ -786,13 +800,10 @@ def render_html(run: RunInfo) -> str:
 def _analysis_html(analysis: dict[str, Any] | None, run: RunInfo) -> str:
     esc = html.escape
     if not analysis:
-        return ("<p>Not available: the analysis runs when training ends.</p>"
-                if run.status in ("running", "pending") else
-                "<p>Not available: the run ended before the analysis ran.</p>")
+        return f"<p>{html.escape(analysis_missing(run))}</p>"
     classes = analysis["classes"]
-    out = [f"<p>On {analysis['examples']:,} test examples with the "
-           f"{esc(str(analysis.get('checkpoint', '')))} weights (epoch "
-           f"{esc(str(analysis.get('epoch', '?')))}): accuracy "
+    out = [f"<p>On {analysis['examples']:,} test examples with "
+           f"{esc(weights_phrase(analysis))}: accuracy "
            f"<b>{analysis['accuracy']:.4f}</b>, macro F1 {analysis['macro_f1']:.4f}.</p>",
            "<p class=\"meta\">Confusion matrix (rows: true class, columns: predicted)</p>",
            html_table(["true \\ predicted", *classes],

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -342,7 +344,7 @@ def test_error_analysis_is_in_both_reports(runs_dir):
     md_path, html_path = write_report(run_dir)
     section = md_path.read_text().split("## Error analysis (test split)", 1)[1]
     section = section.split("\n## ", 1)[0]
-    assert "accuracy **0.7600**" in section and "(epoch 3)" in section
+    assert "with the best checkpoint's weights (epoch 3): accuracy **0.7600**" in section
     assert "| negative | 61 | 14 |" in section and "| positive | 22 | 53 |" in section
     assert "| positive | 0.7910 | 0.7067 | 0.7465 | 75 |" in section
     assert "| positive | negative | 0.970 | the plot was dull but the cast was" in section
@@ -365,3 +367,33 @@ def test_report_command_on_a_missing_run_is_one_clear_line(runs_dir, capsys):
     assert main(["report", "no-such-run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no run 'no-such-run'" in err
+
+
+@pytest.mark.parametrize("module", ["report", "compare", "analysis", "predict"])
+def test_report_modules_load_without_tensorflow(module):
+    """The TUI writes reports and reads analyses without paying for TensorFlow."""
+    code = (f"import sys, seqtui.engine.{module}; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_a_training_run_that_is_stopped_leaves_its_report(runs_dir):
+    """The training process writes the report at every ending, here a stop asked for before
+    the first batch ended (as `seqtui stop` would)."""
+    from helpers import tiny_config
+    from seqtui.cmd_train import train_run_dir
+    from seqtui.engine.runstore import read_run, request_stop
+
+    run_dir = create_run(tiny_config("gap", training__epochs=3), runs_dir)
+    request_stop(run_dir)
+    assert train_run_dir(run_dir, resume=False, show=False) == 0
+    assert read_run(run_dir).status == "stopped"
+    markdown = (run_dir / "report.md").read_text()
+    assert "**stopped by request**" in markdown and "Stopped by request after 0 of 3" in markdown
+    assert "Epoch 1 was interrupted after 1 step;" in markdown
+    # A few batches of weights are not worth an error analysis.
+    assert "Not available: no finished epoch to analyse." in markdown
+    assert_self_contained((run_dir / "report.html").read_text())
