@@ -682,7 +682,7 @@ details summary { cursor: pointer; color: #444; }
 footer { color: #777; font-size: .85em; margin-top: 2em; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11pt; }
-  h2 { break-after: avoid; } table, svg, pre, .verdict, .cards { break-inside: avoid; }
+  h2 { break-after: avoid; } svg, pre, .verdict, .cards, .keep, tr { break-inside: avoid; }
   pre { white-space: pre-wrap; }
   details > *:not(summary) { display: block; }
 }
@@ -802,7 +802,7 @@ def _analysis_html(analysis: dict[str, Any] | None, run: RunInfo) -> str:
     if not analysis:
         return f"<p>{html.escape(analysis_missing(run))}</p>"
     classes = analysis["classes"]
-    out = [f"<p>On {analysis['examples']:,} test examples with "
+    out = ['<div class="keep">', f"<p>On {analysis['examples']:,} test examples with "
            f"{esc(weights_phrase(analysis))}: accuracy "
            f"<b>{analysis['accuracy']:.4f}</b>, macro F1 {analysis['macro_f1']:.4f}.</p>",
            "<p class=\"meta\">Confusion matrix (rows: true class, columns: predicted)</p>",
@@ -813,7 +813,7 @@ def _analysis_html(analysis: dict[str, Any] | None, run: RunInfo) -> str:
            html_table(["class", "precision", "recall", "F1", "support"],
                       [[c["class"], fmt_num(c["precision"]), fmt_num(c["recall"]),
                         fmt_num(c["f1"]), f"{c['support']:,}"] for c in analysis["per_class"]],
-                      [False, True, True, True, True])]
+                      [False, True, True, True, True]), "</div>"]
     wrong = analysis.get("confidently_wrong") or []
     out.append("<p class=\"meta\">Most confidently wrong</p>")
     if wrong:
