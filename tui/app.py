@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -174,17 +174,20 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     # ---- terminal size ---------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self.check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
 
-    def check_size(self) -> None:
-        width, height = self.size
+    def check_size(self, width: int | None = None, height: int | None = None) -> None:
+        if width is None or height is None:
+            width, height = self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
-            self.push_screen(TooSmallScreen())
+            self.push_screen(TooSmallScreen((width, height)))
         elif not small and showing:
             self.pop_screen()
+        elif small:
+            self.screen.describe((width, height))
 
 
 def run_tui(runs_dir: Path, attach: str | None = None) -> int:

@@ -31,6 +31,13 @@ def short_value(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def curve_labels(runs: list[RunInfo]) -> dict[str, str]:
+    """Legend labels: the run's name, with its id when two runs share a name."""
+    names = {r.id: r.id.split("_", 2)[-1] for r in runs}
+    counts = {n: list(names.values()).count(n) for n in names.values()}
+    return {rid: name if counts[name] == 1 else rid for rid, name in names.items()}
+
+
 class CompareScreen(Screen):
     """Follows the marked runs live, like the runs list does."""
 
@@ -78,11 +85,11 @@ class CompareScreen(Screen):
     def redraw(self) -> None:
         runs = self.runs()
         series = {}
+        labels = curve_labels(runs)
         for run in runs:
             points = [(e["epoch"], e["logs"].get(self.metric)) for e in run.epochs]
             points = [(x, y) for x, y in points if y is not None]
-            series[f"{run.preset} {run.id[11:17]}"] = ([p[0] for p in points],
-                                                        [p[1] for p in points])
+            series[labels[run.id]] = ([p[0] for p in points], [p[1] for p in points])
         longest = max([r.epochs_total or 0 for r in runs] or [0])
         self.query_one(MetricPlot).show(self.metric, series, epochs_total=longest or None)
 

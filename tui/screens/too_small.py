@@ -15,17 +15,18 @@ class TooSmallScreen(Screen):
 
     BINDINGS = [Binding("q", "app.quit", "Quit", id="small.quit")]
 
+    def __init__(self, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.terminal_size = size
+
     def compose(self) -> ComposeResult:
         yield Static(id="too-small-message")
 
     def on_mount(self) -> None:
-        self.describe()
+        self.describe(self.terminal_size)
 
-    def on_resize(self) -> None:
-        self.describe()
-
-    def describe(self) -> None:
-        width, height = self.app.size
+    def describe(self, size: tuple[int, int]) -> None:
+        width, height = size
         self.query_one("#too-small-message", Static).update(
             f"seqtui needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is "
             f"{width}x{height}.\nMake the window larger (training goes on meanwhile), or press q "

@@ -19,6 +19,8 @@ class MetricPlot(PlotextPlot):
         """Draw named (xs, ys) series; `trace` is a light per-batch line drawn underneath."""
         plt = self.plt
         plt.clear_figure()
+        # What the chart shows, by legend label: the number of points of each curve.
+        self.drawn = {label: len(ys) for label, (_, ys) in series.items() if ys}
         drawn = any(ys for _, ys in series.values()) or bool(trace and trace[1])
         plt.title(title if best_epoch is None else f"{title}  (best epoch {best_epoch})")
         if not drawn:

@@ -1,0 +1,140 @@
+"""Dashboard: follows events appended while it is open; stage, progress, curves, epoch table,
+overfitting call-out, log; stop (asks), pause/resume, back."""
+
+from __future__ import annotations
+
+import pytest
+
+from seqtui.engine.runstore import CONTROL_DIR
+from seqtui.tui.screens.confirm import ConfirmScreen
+from seqtui.tui.screens.dashboard import DashboardScreen
+from seqtui.tui.screens.runs import RunsScreen
+
+pytestmark = pytest.mark.anyio
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_follows_a_run_from_stage_to_overfitting_to_finish(runs, make_app, shown):
+    config = runs.tiny("bilstm", epochs=4)
+    path = runs.create("2026-01-01_000000_bilstm", config, runs.start_events(config)[:1],
+                       alive=True)
+    runs.append(path, [{"type": "stage", "time": runs.T0 + 1, "stage": "vocabulary",
+                        "message": "building the vocabulary"}])
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen)
+        progress = dash.query_one("#dash-progress")
+        await wait_until(pilot, lambda: "building the vocabulary" in shown(progress))
+        assert "running" in shown(progress)
+
+        runs.append(path, runs.start_events(config)[1:] + [
+            {"type": "epoch_started", "time": runs.T0 + 2, "epoch": 1, "epochs": 4, "steps": 7},
+            {"type": "batch", "time": runs.T0 + 3, "step": 3, "steps": 7,
+             "logs": {"loss": 0.68}, "examples_per_sec": 321.0, "elapsed": 1.5}])
+        await wait_until(pilot, lambda: "step 3/7" in shown(progress))
+        assert "321 ex/s" in shown(progress)
+        assert "ETA" in shown(progress)
+
+        overfit = dash.query_one("#dash-overfit")
+        for index, curve in enumerate(runs.OVERFIT_CURVE[:2]):
+            runs.append(path, [runs.epoch_event(*curve, best_epoch=index + 1)])
+        await wait_until(pilot, lambda: dash.query_one("#dash-epochs").row_count == 2)
+        assert not overfit.has_class("-shown")  # val_loss still falling
+        for curve in runs.OVERFIT_CURVE[2:]:
+            runs.append(path, [runs.epoch_event(*curve, best_epoch=2)])
+        await wait_until(pilot, lambda: overfit.has_class("-shown"))
+        assert "epoch 2 is the one to keep" in shown(overfit)
+        assert "2*" in [str(c) for c in dash.query_one("#dash-epochs").get_row_at(1)]
+
+        runs.append(path, [{"type": "run_finished", "time": runs.T0 + 60,
+                            "status": "completed", "best_epoch": 2}])
+        await wait_until(pilot, lambda: dash.state.outcome == "completed")
+        await wait_until(pilot, lambda: "completed" in shown(progress))
+        assert "finished: completed" in dash.state.log[-1]
+
+
+async def test_stop_asks_then_writes_the_stop_request(runs, make_app):
+    config = runs.tiny("gap")
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert not (path / CONTROL_DIR / "stop").exists()
+        await pilot.press("s", "y")
+        assert (path / CONTROL_DIR / "stop").exists()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_p_pauses_and_resumes_and_shows_it(runs, make_app, shown):
+    config = runs.tiny("gap")
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("p")
+        assert (path / CONTROL_DIR / "pause").exists()
+        runs.append(path, [{"type": "paused", "time": runs.T0 + 5, "step": 2}])
+        progress = app.screen.query_one("#dash-progress")
+        await wait_until(pilot, lambda: "paused" in shown(progress))
+        await pilot.press("p")
+        assert not (path / CONTROL_DIR / "pause").exists()
+        runs.append(path, [{"type": "resumed", "time": runs.T0 + 6, "step": 2}])
+        await wait_until(pilot, lambda: "paused" not in shown(progress).split("\n")[0])
+
+
+async def test_controls_refuse_a_finished_run(runs, make_app):
+    path = runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("s", "p")
+        assert isinstance(app.screen, DashboardScreen)
+        assert not (path / CONTROL_DIR / "stop").exists()
+        assert not (path / CONTROL_DIR / "pause").exists()
+
+
+async def test_a_failed_run_shows_why(runs, make_app, shown):
+    config = runs.tiny("gap")
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config) + [
+        {"type": "run_failed", "time": runs.T0 + 9, "message": "DataError: only one class"}])
+    (path / "worker.log").write_text("Traceback (most recent call last):\nDataError: boom\n")
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dash = app.screen
+        await wait_until(pilot, lambda: dash.state.outcome == "failed")
+        await wait_until(pilot, lambda: "only one class" in shown(dash.query_one("#dash-progress")))
+        await wait_until(pilot, lambda: any("DataError: boom" in line for line in dash.state.log))
+
+
+async def test_a_run_whose_process_vanished_reads_as_died(runs, make_app, shown):
+    config = runs.tiny("gap")
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config))
+    (path / "pid").write_text('{"pid": 999999999, "start": 1}')
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "died" in shown(app.screen.query_one("#dash-progress")))
+
+
+async def test_tabs_switch_with_number_keys_and_escape_goes_back(runs, make_app):
+    path = runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        from textual.widgets import TabbedContent
+
+        tabs = app.screen.query_one(TabbedContent)
+        for key, tab in (("2", "epochs"), ("3", "log"), ("4", "model"), ("1", "curves")):
+            await pilot.press(key)
+            assert tabs.active == tab
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunsScreen)
