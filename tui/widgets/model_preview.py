@@ -23,7 +23,7 @@ class ModelPreview(Static):
             self.update(Text(f"No preview: {exc}", style="italic"))
             return
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=True)
-        table.add_column("layer", overflow="ellipsis", no_wrap=True)
+        table.add_column("layer", overflow="ellipsis", no_wrap=True, max_width=15)
         table.add_column("output", no_wrap=True, min_width=16)
         table.add_column("params", justify="right", no_wrap=True, min_width=9)
         for row in summary.rows:
