@@ -49,8 +49,17 @@ def class_names_of(run_dir: Path) -> list[str] | None:
     return None
 
 
+def inference_function(model: Any, max_length: int | None = None) -> Any:
+    """The model's forward pass as one traced function for batches of any length."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, max_length], tf.int32)
+    return tf.function(lambda x: model(x, training=False), input_signature=[spec],
+                       reduce_retracing=True)
+
+
 def probabilities(model: Any, ids: Any, max_length: int | None = None,
-                  batch_size: int = INFERENCE_BATCH) -> Any:
+                  batch_size: int = INFERENCE_BATCH, run: Any = None) -> Any:
     """Class probabilities, shape (texts, classes), in the order of `ids` (a RaggedTensor).
 
     Texts are batched by length so a batch is padded only to its own longest text; padding is
@@ -63,9 +72,7 @@ def probabilities(model: Any, ids: Any, max_length: int | None = None,
     n = int(ids.nrows())
     lengths = ids.row_lengths().numpy()
     order = np.argsort(lengths, kind="stable")
-    spec = tf.TensorSpec([None, max_length], tf.int32)
-    run = tf.function(lambda x: model(x, training=False), input_signature=[spec],
-                      reduce_retracing=True)
+    run = run or inference_function(model, max_length)
     out: np.ndarray | None = None
     for start in range(0, n, batch_size):
         chunk = order[start:start + batch_size]
@@ -118,6 +125,7 @@ class Predictor:
             raise BadInput(f"cannot load {self.checkpoint}: {str(exc).splitlines()[0]}") \
                 from None
         self.tokenizer = load_tokenizer(assets)
+        self._run = inference_function(self.model, self.max_length)  # traced once, reused
         outputs = int(self.model.output_shape[-1])
         names = class_names_of(run_dir)
         count = 2 if outputs == 1 else outputs
@@ -128,7 +136,7 @@ class Predictor:
         if not texts:
             return []
         ids = self.tokenizer.encode(list(texts))
-        probs = probabilities(self.model, ids, self.max_length)
+        probs = probabilities(self.model, ids, self.max_length, run=self._run)
         results = []
         for text, row in zip(texts, probs, strict=True):
             best = int(row.argmax())
