@@ -18,6 +18,7 @@ from seqtui.engine.events import read_events
 
 CHECKPOINTS = ("best.keras", "last.keras")
 INFERENCE_BATCH = 256
+OOV_ID = 1  # the vocabulary's out-of-vocabulary token (0 is padding)
 
 
 @dataclass
@@ -64,7 +65,8 @@ def probabilities(model: Any, ids: Any, max_length: int | None = None,
 
     Texts are batched by length so a batch is padded only to its own longest text; padding is
     masked, so the scores are those of each text alone. With a max length, texts are cut to it
-    and padded to it (the model's declared input length).
+    and padded to it (the model's declared input length). A text without tokens is scored as
+    one unknown word.
     """
     import numpy as np
     import tensorflow as tf
@@ -83,7 +85,11 @@ def probabilities(model: Any, ids: Any, max_length: int | None = None,
             # An empty text still gets one padding step, so the batch has a time axis.
             width = max(1, int(lengths[chunk].max()))
             dense = rows.to_tensor(shape=[len(chunk), width])
-        scores = np.asarray(run(tf.cast(dense, tf.int32)), dtype=np.float64)
+        dense = dense.numpy()
+        # A text with no tokens at all ("!!!" once punctuation is stripped) would be fully
+        # masked, and masked average pooling divides by zero: it reads as one unknown word.
+        dense[lengths[chunk] == 0, 0] = OOV_ID
+        scores = np.asarray(run(tf.constant(dense, tf.int32)), dtype=np.float64)
         if scores.ndim == 1:
             scores = scores[:, None]
         if scores.shape[1] == 1:  # a sigmoid output: P(class 1)

@@ -128,3 +128,27 @@ def test_read_analysis_tolerates_a_missing_or_damaged_file(tmp_path):
     assert read_analysis(tmp_path) is None
     (tmp_path / "analysis.json").write_text(json.dumps({"examples": 3}))
     assert read_analysis(tmp_path) == {"examples": 3}
+
+
+@pytest.mark.parametrize("preset", ["gap", "conv1d", "flatten", "bigru"])
+def test_batched_scores_keep_their_order_and_equal_each_text_alone(preset):
+    """Batching by length reorders texts and pads them; the scores must not notice. A text
+    with no tokens gets a real score, not the NaN of a fully masked average."""
+    import numpy as np
+    import tensorflow as tf
+
+    from seqtui.engine.models import build_keras_model
+    from seqtui.engine.predict import probabilities
+
+    config = tiny_config(preset).resolved()
+    model = build_keras_model(config, num_classes=3, vocab_size=40)
+    rows = [[3, 4, 5], [7], list(range(1, 30)), [], [9, 9], [2, 3, 4, 5, 6, 7]]
+    ids = tf.ragged.constant(rows, dtype=tf.int32)
+    max_length = config.tokenizer.max_length
+    together = probabilities(model, ids, max_length, batch_size=4)
+    alone = np.concatenate([probabilities(model, ids[i:i + 1], max_length)
+                            for i in range(len(rows))])
+    assert together.shape == (len(rows), 3)
+    assert np.isfinite(together).all()
+    assert together.sum(axis=1) == pytest.approx(np.ones(len(rows)), abs=1e-5)
+    assert together == pytest.approx(alone, abs=1e-5)
