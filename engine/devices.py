@@ -546,6 +546,43 @@ def hardware_warnings(config: Any, hw: Hardware, model: Any | None = None) -> li
     return warnings
 
 
+def cluster_callbacks(hw: Hardware, control: Any) -> list[Any]:
+    """Callbacks that keep the workers of a multi-worker run in step (none for one process);
+    they go after the ControlCallback.
+
+    A stop reaches one process: the chief sees `seqtui stop` (its run directory's control file)
+    and any worker can get a SIGTERM. A worker that stops alone leaves the others waiting in a
+    collective step that never comes, and the whole run fails. So after every batch, and at the
+    end of every epoch, the workers agree (a one-number all-reduce) whether anyone wants to
+    stop, and all stop after the same batch.
+    """
+    if hw.workers <= 1:
+        return []
+    import keras
+
+    tf = _tf()
+    strategy = hw.strategy
+
+    def anyone(wants: bool) -> bool:
+        flag = tf.constant(1.0 if wants else 0.0)
+        votes = strategy.experimental_distribute_values_from_function(lambda ctx: flag)
+        return float(strategy.reduce("SUM", votes, axis=None)) > 0
+
+    class AgreeToStop(keras.callbacks.Callback):
+        def _agree(self) -> None:
+            if anyone(bool(control.stop_requested)):
+                control.stop_requested = True
+                self.model.stop_training = True
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self._agree()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self._agree()
+
+    return [AgreeToStop()]
+
+
 def local_model(model: Any, hw: Hardware) -> Any:
     """The trained model, usable by this process alone. Under multi-worker training the model's
     predict() is a collective step that would wait for the other workers, so work only the chief

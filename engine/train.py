@@ -25,6 +25,7 @@ from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCa
 from seqtui.engine.config import Config  # noqa: E402
 from seqtui.engine.data import dataset_facts, load_dataset  # noqa: E402
 from seqtui.engine.devices import (  # noqa: E402
+    cluster_callbacks,
     hardware_warnings,
     local_model,
     memory_probe,
@@ -165,7 +166,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
                               first_epoch=initial_epoch, best=best, memory=memory_probe(hw))
     control = control or ControlCallback(run_dir, emit)
-    callbacks: list[keras.callbacks.Callback] = [events_cb, control]
+    callbacks: list[keras.callbacks.Callback] = [events_cb, control,
+                                                 *cluster_callbacks(hw, control)]
     early = None
     if tr.early_stopping:
         early = keras.callbacks.EarlyStopping(monitor=tr.monitor, patience=tr.early_stopping,
