@@ -111,6 +111,10 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     if not (run_dir / "config.json").is_file():
         raise BadInput(f"{run_dir} is not a run directory (no config.json)")
     config = Config.from_file(run_dir / "config.json")
+    if resume and config.hardware.strategy == "multi-worker":
+        # Only the chief has the checkpoint and the epochs done: workers would start afresh.
+        raise BadInput(f"{run_dir.name} is a multi-worker run, which cannot be resumed; "
+                       "start it again")
     task = cluster_task(config.hardware)
     if task is not None and not task.is_chief:  # the chief's run, seen on a shared file system
         from seqtui.multiworker import train_worker
