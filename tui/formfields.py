@@ -30,7 +30,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
 OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "data.test_path",
-            "data.data_dir", "name")
+            "data.data_dir", "name", "hardware.devices")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
             ("Model", ("model.",)),
