@@ -33,6 +33,7 @@ class RunsScanned(Message):
         super().__init__()
         self.runs = runs
         self.queued = queued
+        self.scanned = True
 
 
 class SeqtuiApp(App, inherit_bindings=False):
@@ -47,10 +48,12 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     def __init__(self, runs_dir: Path, attach: Path | None = None,
                  keymap: dict[str, str] | None = None, scan: bool = True) -> None:
+        """`scan=False` reads the runs dir once and never again (deterministic screenshots)."""
         super().__init__()
         self.runs_dir = Path(runs_dir)
         self.attach_to = attach
         self.runs: list[RunInfo] = []
+        self.scanned = False  # until the first scan, an empty list means "not read yet"
         self.queued: set[str] = set()
         self.runs_signal: Signal[list[RunInfo]] = Signal(self, "runs")
         self.index = RunIndex(self.runs_dir)
@@ -71,8 +74,14 @@ class SeqtuiApp(App, inherit_bindings=False):
             self.set_keymap(self.user_keymap)
         if self._keymap_problem:
             self.notify(self._keymap_problem, severity="warning")
-        self.apply_scan(self.index.scan(), set(read_queue(self.runs_dir)))
+        # The first scan runs in a thread like every later one: the Runs screen draws at once
+        # and fills in when the run directories have been read. (Without live scanning, as in
+        # snapshot tests, the one scan is made here, so the first frame is always the same.)
+        if not self._scan_enabled:
+            self.apply_scan(self.index.scan(), set(read_queue(self.runs_dir)))
         self.push_screen(RunsScreen())
+        if self._scan_enabled:
+            self.scan_runs()
         if self.attach_to is not None:
             self.open_dashboard(self.attach_to)
         if self._scan_enabled:
@@ -107,6 +116,7 @@ class SeqtuiApp(App, inherit_bindings=False):
             self._statuses[run.id] = run.status
         self.runs = runs
         self.queued = queued
+        self.scanned = True
         self.runs_signal.publish(runs)
 
     def run_ended(self, run: RunInfo) -> None:
@@ -147,9 +157,13 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.push_screen(CompareScreen(run_dirs))
 
     def action_new_experiment(self) -> None:
+        """The form is built once and kept (installed): opening it again is instant, and it
+        remembers the last config, ready to tweak and queue the next one."""
         from seqtui.tui.screens.new import NewExperimentScreen
 
-        self.push_screen(NewExperimentScreen())
+        if not self.is_screen_installed("new"):
+            self.install_screen(NewExperimentScreen(), "new")
+        self.push_screen("new")
 
     def action_help(self) -> None:
         from seqtui.tui.screens.compare import CompareScreen

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqtui.engine.events import TERMINAL_TYPES, Event, EventTail
+from seqtui.engine.events import TERMINAL_TYPES, Event, EventTail, parse_lines
 from seqtui.engine.runstore import (
     PID_FILE,
     RunInfo,
@@ -19,6 +19,27 @@ from seqtui.engine.runstore import (
     process_alive,
     status_from_events,
 )
+
+BATCH_PREFIX = b'{"type": "batch"'  # how EventLog writes a batch event (type comes first)
+
+
+class SummaryTail(EventTail):
+    """An EventTail that skips batch events before parsing them: they are most of a long log,
+    and the run list never needs them."""
+
+    def read_new(self) -> list[Event]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except FileNotFoundError:
+            return []
+        self._offset += len(chunk)
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()
+        return [e for e in parse_lines(line for line in lines
+                                       if not line.startswith(BATCH_PREFIX))
+                if e.get("type") != "batch"]
 
 
 @dataclass
@@ -53,9 +74,9 @@ class RunIndex:
                 config = json.loads((path / "config.json").read_text())
             except (OSError, json.JSONDecodeError):
                 config = {}
-            followed = _Followed(config=config, tail=EventTail(path / "events.jsonl"))
+            followed = _Followed(config=config, tail=SummaryTail(path / "events.jsonl"))
             self._runs[path.name] = followed
-        followed.events.extend(e for e in followed.tail.read_new() if e.get("type") != "batch")
+        followed.events.extend(followed.tail.read_new())
         return run_info(path, followed.config, followed.events)
 
 

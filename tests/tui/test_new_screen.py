@@ -31,7 +31,9 @@ def preview_text(app) -> str:
 
 
 def error_of(app, widget_id: str) -> str:
-    return render(app.screen.query_one(f"#{widget_id}-error"))
+    """The message under a field ('' when it has none)."""
+    found = app.screen.query(f"#{widget_id}-error")
+    return render(found.first()).strip() if found else ""
 
 
 async def type_into(pilot, widget_id: str, text: str) -> None:

@@ -64,11 +64,11 @@ class NewExperimentScreen(Screen):
                 for title, fields in sections():
                     yield Static(title, classes="form-section")
                     for form_field in fields:
-                        with Horizontal(classes="field-row"):
+                        # The error line under a field is mounted when it is first needed:
+                        # fewer widgets make this screen open and restyle faster.
+                        with Horizontal(classes="field-row", id=f"{form_field.widget_id}-row"):
                             yield Label(form_field.label, classes="field-label")
                             yield self.make_widget(form_field)
-                        yield Static("", id=f"{form_field.widget_id}-error",
-                                     classes="field-error")
             with Vertical(id="new-side"):
                 preview = ModelPreview(id="model-preview")
                 preview.border_title = "Model preview"
@@ -139,13 +139,14 @@ class NewExperimentScreen(Screen):
                 errors.setdefault(error.key, str(error))
             else:
                 loose.append(str(error))
-        self.errors = errors
+        # Touch only the fields whose message changed: restyling every row on each keystroke
+        # is what makes a big form slow.
         for form_field in FIELDS:
-            box = self.query_one(f"#{form_field.widget_id}-error", Static)
             message = errors.get(form_field.key, "")
-            box.update(message)
-            box.set_class(bool(message), "-shown")
-            self.query_one(f"#{form_field.widget_id}").set_class(bool(message), "-invalid")
+            if message == self.errors.get(form_field.key, ""):
+                continue
+            self.show_error(form_field, message)
+        self.errors = errors
         blocking = [k for k in errors if k.startswith(("model.", "tokenizer."))]
         preview = self.query_one(ModelPreview)
         if blocking:
@@ -153,6 +154,21 @@ class NewExperimentScreen(Screen):
         else:
             preview.show(self.config)
         self.show_status(loose)
+
+    def show_error(self, form_field: FormField, message: str) -> None:
+        """Show (or clear) the message on the line under a field."""
+        found = self.query(f"#{form_field.widget_id}-error")
+        if found:
+            box = found.first(Static)
+            box.update(message)
+        elif message:
+            box = Static(message, id=f"{form_field.widget_id}-error", classes="field-error")
+            row = self.query_one(f"#{form_field.widget_id}-row")
+            row.parent.mount(box, after=row)
+        else:
+            return
+        box.set_class(bool(message), "-shown")
+        self.query_one(f"#{form_field.widget_id}").set_class(bool(message), "-invalid")
 
     def show_status(self, loose: list[str] | None = None) -> None:
         lines = []
@@ -185,9 +201,7 @@ class NewExperimentScreen(Screen):
             self.errors[key] = str(exc).split(": ", 1)[-1]
             form_field = field_for(key)
             if form_field is not None:
-                box = self.query_one(f"#{form_field.widget_id}-error", Static)
-                box.update(self.errors[key])
-                box.add_class("-shown")
+                self.show_error(form_field, self.errors[key])
                 self.query_one(f"#{form_field.widget_id}").focus()
             self.notify(str(exc), title="Fix this first", severity="error")
             return None

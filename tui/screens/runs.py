@@ -91,7 +91,8 @@ class RunsScreen(Screen):
         self.show_detail()
         if not self.app.runs:
             self.query_one("#runs-detail", Static).update(
-                "No runs yet. Press n to start a new experiment.")
+                "No runs yet. Press n to start a new experiment." if self.app.scanned
+                else f"Reading {self.app.runs_dir}…")
 
     def current_run(self) -> RunInfo | None:
         run_id = self.table.current_run_id
