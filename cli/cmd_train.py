@@ -58,6 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         return train_run_dir(Path(args.run_dir), resume=args.resume, show=not _detached())
     config = config_from_args(args)
     preflight(config)
+    check_devices(config.hardware)  # a GPU that is not there (loads TensorFlow to look)
     if args.save_config:
         Path(args.save_config).write_text(config.resolved().to_toml(), encoding="utf-8")
         print(args.save_config)
@@ -97,7 +98,7 @@ def preflight(config: Config) -> None:
                 raise BadInput(f"--dataset: {path} is empty")
     if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
         raise BadInput(f"--test-path: {config.data.test_path} does not exist")
-    check_devices(config.hardware)  # a GPU that is not there, a bad TF_CONFIG
+    check_devices(config.hardware, count_gpus=False)  # a bad TF_CONFIG; TUI: no TensorFlow
 
 
 def _detached() -> bool:

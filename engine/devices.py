@@ -303,18 +303,23 @@ def _cpu_model() -> str | None:
     return platform.processor() or platform.machine() or None
 
 
-def check_devices(hw: HardwareConfig) -> None:
-    """Bad device or TF_CONFIG input, found before a run directory is made. Loads TensorFlow
-    only when a GPU is named (to count them); `auto` and `cpu` need no look."""
+def check_devices(hw: HardwareConfig, count_gpus: bool = True) -> None:
+    """Bad device or TF_CONFIG input, found before a run directory is made.
+
+    With count_gpus, a named GPU is looked for, which loads TensorFlow (only then: `auto` and
+    `cpu` need no look). Without, only what is wrong whatever the machine has (a bad TF_CONFIG,
+    --devices without a strategy, ...): for the TUI, which must not load TensorFlow; a missing
+    GPU then fails the run at its start, with the same message.
+    """
     cluster_task(hw)
     named = [hw.device, *(getattr(hw, "devices", None) or [])]
-    if any(name.startswith("gpu") for name in named):
+    if count_gpus and any(name.startswith("gpu") for name in named):
         with quiet_stderr():
             tf = _tf()
             count = len(tf.config.list_physical_devices("GPU"))
         plan_devices(hw, count, build_info().get("is_cuda_build"))
     else:
-        plan_devices(hw, 0)
+        plan_devices(hw, sys.maxsize if any(n.startswith("gpu") for n in named) else 0)
 
 
 # ---- setting it up in a training process --------------------------------------------------------

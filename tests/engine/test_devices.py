@@ -326,3 +326,28 @@ def test_mixed_precision_and_xla_are_applied_and_recorded(float32_after):
     assert model.get_layer("output").compute_dtype == "float32"  # a stable sigmoid
     hidden = [layer for layer in model.layers if layer.name != "output" and layer.weights]
     assert hidden and all(layer.compute_dtype == "float16" for layer in hidden)
+
+
+def test_the_form_check_never_loads_tensorflow_even_for_a_named_gpu():
+    # The TUI runs preflight before starting a run, and must not load TensorFlow to do it.
+    script = textwrap.dedent("""
+        import sys
+        from seqtui.cmd_train import preflight
+        from seqtui.engine.config import Config
+        from seqtui.engine.errors import BadInput
+        config = Config()
+        config.hardware.device = "gpu:3"
+        preflight(config)  # whether gpu:3 exists is for the training process to find out
+        config.hardware.device = "auto"
+        config.hardware.devices = ["gpu:0", "gpu:1"]
+        try:
+            preflight(config)
+        except BadInput as exc:
+            print(exc)
+        print("tensorflow loaded" if "tensorflow" in sys.modules else "no tensorflow")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "--devices gpu:0,gpu:1 trains on 2 devices; add --strategy mirrored", "no tensorflow"]
