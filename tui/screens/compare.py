@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from seqtui.engine.config import differing_settings
 from seqtui.engine.runstore import RunInfo
+from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.metric_plot import MetricPlot
 
 METRICS = ("val_accuracy", "val_loss", "accuracy", "loss")
@@ -59,7 +60,7 @@ class CompareScreen(Screen):
         yield MetricPlot(id="compare-plot")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="compare-note")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.runs_signal.subscribe(self, lambda _: self.redraw())

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import RichLog, Static, TabbedContent, TabPane
 
 from seqtui.engine.events import Event, EventTail
 from seqtui.engine.runstore import (
@@ -32,6 +32,7 @@ from seqtui.engine.runstore import (
 from seqtui.tui.runstate import RunState, overfitting_note
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.epoch_table import EpochTable
+from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.metric_plot import MetricPlot
 from seqtui.tui.widgets.progress_panel import ProgressPanel
 
@@ -106,7 +107,7 @@ class DashboardScreen(Screen):
                 yield RichLog(id="dash-log", wrap=True, markup=False, highlight=False)
             with TabPane("Model", id="model"):
                 yield Static(id="dash-model")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.show_title()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from seqtui.tui.widgets.key_bar import KeyBar
 
 INTRO = ("seqtui trains in a separate process: leaving a screen or quitting never stops a run.\n"
          "ctrl+p opens the command palette (every action by name). Keys can be remapped in "
@@ -45,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(INTRO), id="help-intro")
             for title, bindings in self.sections:
                 yield Static(key_table(title, bindings, self.keymap), classes="help-section")
-        yield Footer()
+        yield KeyBar()
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

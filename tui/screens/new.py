@@ -12,11 +12,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, field_errors
 from seqtui.engine.errors import BadInput
 from seqtui.tui.formfields import DATASET_SUGGESTIONS, FIELDS, FormField, field_for, sections
+from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.model_preview import ModelPreview
 
 
@@ -74,7 +75,7 @@ class NewExperimentScreen(Screen):
                 preview.border_title = "Model preview"
                 yield preview
                 yield Static(id="new-status")
-        yield Footer()
+        yield KeyBar()
 
     def make_widget(self, form_field: FormField) -> Widget:
         value = form_field.text_of(self.config)

@@ -12,10 +12,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from seqtui.engine.runstore import RunInfo
 from seqtui.tui.screens.confirm import ConfirmScreen
+from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.runs_table import RunsTable, display_status
 
 
@@ -47,7 +48,7 @@ class RunsScreen(Screen):
         yield Static(id="runs-detail")
         yield Input(placeholder="filter: text in id, status, data or model (escape clears)",
                     id="runs-filter", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.runs_signal.subscribe(self, self.refresh_runs)
