@@ -47,8 +47,10 @@ class SeqtuiApp(App, inherit_bindings=False):
     ]
 
     def __init__(self, runs_dir: Path, attach: Path | None = None,
-                 keymap: dict[str, str] | None = None, scan: bool = True) -> None:
-        """`scan=False` reads the runs dir once and never again (deterministic screenshots)."""
+                 keymap: dict[str, str] | None = None, scan: bool = True,
+                 first_scan_in_thread: bool = True) -> None:
+        """`scan=False` reads the runs dir once and never again (deterministic screenshots);
+        `first_scan_in_thread=False` lists the runs before the first frame (tests)."""
         super().__init__()
         self.runs_dir = Path(runs_dir)
         self.attach_to = attach
@@ -61,6 +63,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         self._statuses: dict[str, str] = {}
         self._scanning = False
         self._scan_enabled = scan
+        self._first_scan_in_thread = first_scan_in_thread and scan
         if keymap is None:
             keymap, self._keymap_problem = load_keymap()
         else:
@@ -77,10 +80,10 @@ class SeqtuiApp(App, inherit_bindings=False):
         # The first scan runs in a thread like every later one: the Runs screen draws at once
         # and fills in when the run directories have been read. (Without live scanning, as in
         # snapshot tests, the one scan is made here, so the first frame is always the same.)
-        if not self._scan_enabled:
+        if not self._first_scan_in_thread:
             self.apply_scan(self.index.scan(), set(read_queue(self.runs_dir)))
         self.push_screen(RunsScreen())
-        if self._scan_enabled:
+        if self._first_scan_in_thread:
             self.scan_runs()
         if self.attach_to is not None:
             self.open_dashboard(self.attach_to)

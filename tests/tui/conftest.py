@@ -113,6 +113,7 @@ def make_app(runs: RunWriter) -> Callable[..., Any]:
 
     def factory(**kwargs: Any) -> SeqtuiApp:
         kwargs.setdefault("keymap", {})
+        kwargs.setdefault("first_scan_in_thread", False)  # the runs are listed from the start
         return SeqtuiApp(runs.runs_dir, **kwargs)
 
     return factory
