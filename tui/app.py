@@ -174,6 +174,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         from seqtui.tui.screens.dashboard import DashboardScreen
         from seqtui.tui.screens.help import HelpScreen
         from seqtui.tui.screens.new import FormScroll, NewExperimentScreen
+        from seqtui.tui.screens.predict import PredictScreen
         from seqtui.tui.screens.runs import RunsScreen
         from seqtui.tui.widgets.runs_table import RunsTable
 
@@ -182,6 +183,7 @@ class SeqtuiApp(App, inherit_bindings=False):
             ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
             ("Dashboard", DashboardScreen.BINDINGS),
             ("Compare", CompareScreen.BINDINGS),
+            ("Predict", PredictScreen.BINDINGS),
             ("Questions", ConfirmScreen.BINDINGS),
             ("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette",
                                     id="app.palette"), *self.BINDINGS]),

@@ -32,6 +32,8 @@ class RunsScreen(Screen):
                 id="runs.report"),
         Binding("d", "delete", "Delete", tooltip="Delete the run (asks first)",
                 id="runs.delete"),
+        Binding("p", "predict", "Predict", tooltip="Label a sentence with the run's model",
+                id="runs.predict"),
         Binding("slash", "filter", "Filter", tooltip="Filter runs by text", id="runs.filter"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="runs.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (runs keep training)", id="runs.quit"),
@@ -128,6 +130,19 @@ class RunsScreen(Screen):
             self.notify("No run to open; press n for a new experiment.", severity="warning")
             return
         self.app.open_dashboard(run.path)
+
+    def action_predict(self) -> None:
+        run = self.current_run()
+        if run is None:
+            return
+        if not any((run.path / "checkpoints" / name).exists()
+                   for name in ("best.keras", "last.keras")):
+            self.notify(f"{run.id} has no saved model yet (a checkpoint is written at the end "
+                        "of each epoch).", severity="warning")
+            return
+        from seqtui.tui.screens.predict import PredictScreen
+
+        self.app.push_screen(PredictScreen(run.path))
 
     def action_mark(self) -> None:
         run = self.current_run()
