@@ -8,6 +8,7 @@ imported here (training runs in its own detached process).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from textual import events, on, work
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.signal import Signal
 
+from seqtui.engine.errors import BadInput
 from seqtui.engine.runstore import FINISHED_STATUSES, RunInfo, find_run
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
@@ -210,8 +212,15 @@ class SeqtuiApp(App, inherit_bindings=False):
 
 
 def run_tui(runs_dir: Path, attach: str | None = None) -> int:
-    """Open the TUI on a runs dir, optionally on a run's dashboard; returns an exit status."""
+    """Open the TUI on a runs dir, optionally on a run's dashboard; returns an exit status.
+
+    Raises BadInput (one line, exit 2) for a run that does not exist or when there is no
+    terminal to draw on.
+    """
     attach_path = find_run(attach, runs_dir) if attach else None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise BadInput("the TUI needs a terminal; in scripts use `seqtui runs`, `seqtui show RUN` "
+                       "or `seqtui train`")
     app = SeqtuiApp(Path(runs_dir), attach=attach_path)
     app.run()
     return int(app.return_code or 0)

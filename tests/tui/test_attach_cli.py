@@ -41,3 +41,13 @@ def test_without_a_running_run_the_newest_run_is_chosen(runs):
     runs.finished("2026-01-02_000000_gap", preset="gap")
     assert pick_run(None, runs.runs_dir).endswith("2026-01-02_000000_gap")
     assert pick_run("lstm", runs.runs_dir).endswith("2026-01-01_000000_lstm")
+
+
+def test_without_a_terminal_the_tui_says_so_in_one_line(runs):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    for args in (["--runs-dir", str(runs.runs_dir)], ["attach", "--runs-dir", str(runs.runs_dir)]):
+        done = subprocess.run([sys.executable, "-m", "seqtui", *args], capture_output=True,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 2, done.stderr
+        assert "needs a terminal" in done.stderr and "Traceback" not in done.stderr
+        assert done.stderr.strip().count("\n") == 0
