@@ -19,21 +19,23 @@ from seqtui.tui.widgets.model_preview import ModelPreview
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(autouse=True)
-def _renderer(shown):
-    global render
-    render = shown
+@pytest.fixture
+def preview_text(shown):
+    def text(app) -> str:
+        preview = app.screen.query_one(ModelPreview)
+        return f"{shown(preview)} {preview.border_subtitle}"
+
+    return text
 
 
-def preview_text(app) -> str:
-    preview = app.screen.query_one(ModelPreview)
-    return f"{render(preview)} {preview.border_subtitle}"
+@pytest.fixture
+def error_of(shown):
+    def message(app, widget_id: str) -> str:
+        """The message under a field ('' when it has none)."""
+        found = app.screen.query(f"#{widget_id}-error")
+        return shown(found.first()).strip() if found else ""
 
-
-def error_of(app, widget_id: str) -> str:
-    """The message under a field ('' when it has none)."""
-    found = app.screen.query(f"#{widget_id}-error")
-    return render(found.first()).strip() if found else ""
+    return message
 
 
 async def type_into(pilot, widget_id: str, text: str) -> None:
@@ -60,7 +62,7 @@ def expected_params(**model) -> int:
     return summarize(config).total_params
 
 
-async def test_preview_follows_units_and_preset(runs, make_app):
+async def test_preview_follows_units_and_preset(runs, make_app, preview_text):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
@@ -76,7 +78,8 @@ async def test_preview_follows_units_and_preset(runs, make_app):
         assert preview_text(app).count("Bidirectional") == 2
 
 
-async def test_bad_values_get_a_message_next_to_their_field(runs, make_app):
+async def test_bad_values_get_a_message_next_to_their_field(runs, make_app, error_of,
+                                                             preview_text):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
@@ -93,7 +96,7 @@ async def test_bad_values_get_a_message_next_to_their_field(runs, make_app):
         assert list_runs(runs.runs_dir) == []
 
 
-async def test_flatten_without_max_length_is_flagged_on_max_length(runs, make_app):
+async def test_flatten_without_max_length_is_flagged_on_max_length(runs, make_app, error_of):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
@@ -104,7 +107,7 @@ async def test_flatten_without_max_length_is_flagged_on_max_length(runs, make_ap
         assert error_of(app, "field-tokenizer-max-length") == ""
 
 
-async def test_a_missing_dataset_path_is_answered_inline(runs, make_app):
+async def test_a_missing_dataset_path_is_answered_inline(runs, make_app, error_of):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
@@ -133,7 +136,7 @@ async def wait_until(pilot, condition, timeout: float) -> None:
     raise AssertionError("condition not met in time")
 
 
-async def test_ctrl_s_starts_a_real_run_and_the_dashboard_follows_it(runs, make_app):
+async def test_ctrl_s_starts_a_real_run_and_the_dashboard_follows_it(runs, make_app, shown):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
@@ -146,7 +149,7 @@ async def test_ctrl_s_starts_a_real_run_and_the_dashboard_follows_it(runs, make_
         await wait_until(pilot, lambda: dashboard.state.outcome is not None, timeout=240)
         assert dashboard.state.outcome == "completed", dashboard.state.log
         assert sorted(dashboard.state.epochs) == [1, 2]
-        assert "completed" in render(dashboard.query_one("#dash-progress"))
+        assert "completed" in shown(dashboard.query_one("#dash-progress"))
         assert dashboard.query_one("#dash-epochs").row_count == 2
 
 

@@ -189,6 +189,8 @@ class DashboardScreen(Screen):
     def redraw(self) -> None:
         state = self.state
         self.status = self.current_status()
+        if self.status == "queued" and not state.started:
+            state.stage = "waiting in the queue; it starts when the queued runs before it are done"
         self.show_title()
         self.query_one(ProgressPanel).show(state, self.status)
         epochs = state.finished_epochs

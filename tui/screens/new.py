@@ -241,9 +241,9 @@ class NewExperimentScreen(Screen):
         self.queued_here += 1
         self.show_status()
         self.app.scan_runs()
-        where = "next" if place == 1 else f"number {place} in the queue"
-        self.notify(f"{run_dir.name} is {where}. Change the form and ctrl+q again to queue "
-                    "another, or escape.", title="Queued")
+        self.notify(f"{run_dir.name}: {place - 1} waiting ahead of it; queued runs train one at "
+                    "a time. Change the form and ctrl+q again to queue another, or escape.",
+                    title="Queued")
 
     def action_cancel(self) -> None:
         self.app.pop_screen()
