@@ -43,7 +43,7 @@ DATASET_SUGGESTIONS = ("demo", "imdb", "tfds:ag_news_subset", "tfds:yelp_polarit
 
 @dataclass(frozen=True)
 class FormField:
-    key: str  # dotted config path, also the widget's id (dots replaced)
+    key: str  # dotted config path; the widget's id is derived from it
     label: str
     kind: str  # text, choice, switch
     help: str
@@ -96,11 +96,8 @@ FIELDS: tuple[FormField, ...] = tuple(
 
 def sections() -> list[tuple[str, list[FormField]]]:
     """Fields grouped for display, in the order a user fills them in."""
-    grouped = []
-    for title, prefixes in SECTIONS:
-        grouped.append((title, [f for f in FIELDS if f.key.startswith(prefixes)
-                                if f.key != "name" or title == "Run"]))
-    return grouped
+    return [(title, [f for f in FIELDS if f.key.startswith(prefixes)])
+            for title, prefixes in SECTIONS]
 
 
 def field_for(key: str) -> FormField | None:
