@@ -93,3 +93,16 @@ def test_help_screen(fixed_runs, make_app, snap_compare, size):
 
 def test_too_small_screen(fixed_runs, make_app, snap_compare):
     assert snap_compare(make_app(scan=False), terminal_size=(60, 20))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_predict_screen(fixed_runs, make_app, snap_compare, size):
+    # The screen opens for a run with a checkpoint; no sentence is sent, so no helper starts.
+    (fixed_runs.runs_dir / "2026-01-01_110000_lstm" / "checkpoints" / "best.keras").touch()
+
+    async def predict(pilot):
+        await pilot.press("p")
+        still(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(scan=False), terminal_size=size, run_before=predict)
