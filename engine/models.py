@@ -21,13 +21,22 @@ FIXED_LENGTH = ("flatten",)
 Spec = dict[str, Any]
 
 
+def _planned_vocab_size(config: Config) -> int:
+    """The embedding's input_dim before any data is seen (subwords: see engine/subwords.py)."""
+    if config.tokenizer.kind == "subwords":
+        from seqtui.engine.subwords import subword_vocab_size
+
+        return subword_vocab_size(config)
+    return config.tokenizer.vocab_size
+
+
 def layer_specs(config: Config, num_classes: int = 2, vocab_size: int | None = None) -> list[Spec]:
     """The model as data: embedding, body, the seeds' head, and the output layer."""
-    m, t = config.model, config.tokenizer
+    m = config.model
     preset = m.preset
     specs: list[Spec] = [{
         "kind": "embedding",
-        "input_dim": vocab_size or t.vocab_size,
+        "input_dim": vocab_size or _planned_vocab_size(config),
         "output_dim": m.embedding_dim,
         "mask_zero": preset not in FIXED_LENGTH,
     }]
