@@ -98,6 +98,9 @@ def preflight(config: Config) -> None:
                 raise BadInput(f"--dataset: {path} is empty")
     if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
         raise BadInput(f"--test-path: {config.data.test_path} does not exist")
+    from seqtui.engine.datasets import check_local
+
+    check_local(config)  # a folder's classes, a file's columns: no TensorFlow, little reading
     check_devices(config.hardware, count_gpus=False)  # a bad TF_CONFIG; TUI: no TensorFlow
 
 

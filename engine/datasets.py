@@ -446,6 +446,69 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
     return TextData(texts, labels, test_texts, test_labels, names, facts=facts)
 
 
+def check_local(config: Config) -> None:
+    """Cheap checks of folder:, csv: and jsonl: datasets (their layout, a file's columns) that
+    need no TensorFlow and read little, so the CLI can refuse bad input before it makes a run
+    directory. Everything here is checked again, in full, when the data loads."""
+    spec = config.data.dataset
+    kind, _, rest = spec.partition(":")
+    if kind == "folder":
+        root = Path(rest).expanduser()
+        train_dir = root / "train" if (root / "train").is_dir() else root
+        if root.is_dir():
+            names = [d.name for d in _class_dirs(train_dir)]
+            if not names:
+                raise DataError(f"{spec}: no class folders with .txt files in {train_dir} "
+                                "(expected the aclImdb layout: train/<class>/*.txt, "
+                                "test/<class>/*.txt)")
+            if len(names) < 2:
+                raise DataError(f"{spec}: only one class folder ({names[0]!r}) in {train_dir}; "
+                                "a classifier needs two or more")
+    elif kind in ("csv", "jsonl"):
+        paths = [Path(rest).expanduser()]
+        if config.data.test_path:
+            paths.append(Path(config.data.test_path).expanduser())
+        quiet: Listener = lambda event: None  # noqa: E731
+        for path in paths:
+            if not path.is_file():
+                continue
+            source = f"{kind}:{path}"
+            header = _peek_header(kind, source, path, config.data.text_column)
+            if header is None:
+                continue
+            for want, default, names, what, flag in (
+                    (config.data.text_column, DEFAULTS.text_column, TEXT_NAMES, "text",
+                     "--text-column"),
+                    (config.data.label_column, DEFAULTS.label_column, LABEL_NAMES, "label",
+                     "--label-column")):
+                _pick_column(source, header, want, default, names, what, flag, quiet)
+
+
+def _peek_header(kind: str, source: str, path: Path, want: str) -> list[str] | None:
+    """A table's columns from its first line(s); None when the start says too little."""
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    text = head.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    if not text.strip():
+        raise DataError(f"{source}: the file is empty")
+    lines = text.splitlines()
+    if len(head) == 1 << 20:
+        lines = lines[:-1]  # the last line may be cut
+    if kind == "csv":
+        return _csv_rows(source, lines[0] + "\n", want)[0] if lines else None
+    for line in lines[:50]:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            return list(obj)
+    if len(lines) >= 50 or len(head) < 1 << 20:
+        raise DataError(f"{source}: no JSON object in its first lines; JSON Lines needs one "
+                        'object a line, like {"text": "...", "label": 1}')
+    return None
+
+
 # ---- TFDS: imdb and tfds:NAME -----------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ never produced), so the parameter count seen before training is the one that tra
 The cache: SEQTUI_CACHE_DIR, else $XDG_CACHE_HOME/seqtui, else ~/.cache/seqtui; files under
 subwords/ are named by a hash of the training texts and the settings, so the same data with the
 same settings never learns twice, and any change (a subset, a seed, an edited file) learns anew.
+Learning again elsewhere can differ in a few rare subwords (the trainer breaks ties between
+equally frequent pairs in hash-map order); each run keeps the vocabulary it trained with.
 
 This module imports neither TensorFlow nor `tokenizers` at import time: the TUI may ask
 `subword_vocab_size` for its model preview.
