@@ -90,7 +90,8 @@ DATA_FLAGS = (
 TOKENIZER_FLAGS = (
     Flag("--tokenizer", "tokenizer.kind", str, f"{' or '.join(TOKENIZERS)} (default words)",
          "KIND"),
-    Flag("--vocab-size", "tokenizer.vocab_size", _int, "vocabulary size (default 10000)", "N"),
+    Flag("--vocab-size", "tokenizer.vocab_size", _int,
+         "vocabulary size (default 10000 words; subwords: 8185, the seeds' subwords8k)", "N"),
     Flag("--max-length", "tokenizer.max_length", _int,
          "tokens kept per text (default: all of them)", "N"),
     Flag("--oov-token", "tokenizer.oov_token", str, "name of the out-of-vocabulary token", "TOK"),
