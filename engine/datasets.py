@@ -689,6 +689,10 @@ def probe(url: str, timeout: float = PROBE_TIMEOUT) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https", "ftp") or not parts.hostname:
         return
+    from urllib.request import getproxies, proxy_bypass
+
+    if parts.scheme in getproxies() and not proxy_bypass(parts.hostname):
+        return  # behind a proxy a direct connection proves nothing; TFDS's requests use it
     port = parts.port or {"http": 80, "https": 443, "ftp": 21}[parts.scheme]
     try:
         socket.create_connection((parts.hostname, port), timeout=timeout).close()
