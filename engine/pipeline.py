@@ -36,8 +36,21 @@ class Split:
     examples: int
 
 
+OOV_ID = 1  # the out-of-vocabulary id of both tokenizers (0 is padding)
+
+
 def truncate(ids: tf.RaggedTensor, max_length: int | None) -> tf.RaggedTensor:
-    return ids if max_length is None else ids[:, :max_length]
+    """Cut texts to max_length (when set). A text with no token at all ('!!!') becomes one
+    unknown word: fully masked, it has no average to pool, and 0/0 would turn the loss to NaN."""
+    if max_length is not None:
+        ids = ids[:, :max_length]
+    lengths = ids.row_lengths().numpy()
+    empty = lengths == 0
+    if not empty.any():
+        return ids
+    values = np.insert(ids.flat_values.numpy(), ids.row_splits.numpy()[:-1][empty], OOV_ID)
+    return tf.RaggedTensor.from_row_lengths(values.astype(np.int32),
+                                            np.where(empty, 1, lengths))
 
 
 def count_batches(n: int, batch_size: int, window: int) -> int:

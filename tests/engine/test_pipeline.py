@@ -102,3 +102,33 @@ def test_count_batches_matches_windows() -> None:
     assert count_batches(105, 10, 40) == 11
     assert count_batches(45, 10, 40) == 4 + 1
     assert count_batches(45, 16, 48) == 3
+
+
+def test_a_text_with_no_token_reads_as_one_unknown_word():
+    import tensorflow as tf
+
+    from seqtui.engine.pipeline import OOV_ID, truncate
+
+    ids = tf.ragged.constant([[5, 6], [], [7], []], dtype=tf.int32)
+    assert truncate(ids, None).to_list() == [[5, 6], [OOV_ID], [7], [OOV_ID]]
+    assert truncate(ids, 1).to_list() == [[5], [OOV_ID], [7], [OOV_ID]]
+
+
+def test_punctuation_only_texts_do_not_turn_the_loss_to_nan(tmp_path):
+    import json
+
+    from helpers import tiny_config
+    from seqtui.engine.train import train
+
+    rows = [{"text": "!!! ...", "label": i % 2} for i in range(20)]
+    rows += [{"text": f"a {'good' if i % 2 else 'bad'} film", "label": i % 2} for i in range(60)]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    config = tiny_config("gap", training__epochs=2)
+    config.data.dataset = f"jsonl:{path}"
+    ended = []
+    train(config, listener=lambda e: ended.append(e) if e["type"] == "epoch_ended" else None)
+    # Non-finite metrics are logged as None: every value must have stayed a number.
+    assert [sorted(e["logs"]) for e in ended] == [["accuracy", "loss", "val_accuracy",
+                                                   "val_loss"]] * 2
+    assert all(v is not None for e in ended for v in e["logs"].values()), ended
