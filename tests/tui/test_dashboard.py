@@ -138,3 +138,31 @@ async def test_tabs_switch_with_number_keys_and_escape_goes_back(runs, make_app)
             assert tabs.active == tab
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
+
+
+async def test_error_analysis_tab_once_the_run_is_over(runs, make_app, shown):
+    import json
+
+    path = runs.finished("2026-01-01_000000_bilstm")
+    analysis = {
+        "examples": 100, "classes": ["negative", "positive"], "accuracy": 0.8, "macro_f1": 0.8,
+        "confusion_matrix": [[42, 8], [12, 38]], "errors": 20,
+        "per_class": [
+            {"class": "negative", "precision": 0.778, "recall": 0.84, "f1": 0.8, "support": 50,
+             "predicted": 54},
+            {"class": "positive", "precision": 0.826, "recall": 0.76, "f1": 0.8, "support": 50,
+             "predicted": 46}],
+        "confidently_wrong": [{"index": 3, "true": "positive", "predicted": "negative",
+                               "confidence": 0.97, "text": "the plot was dull but I loved it"}],
+    }
+    (path / "analysis.json").write_text(json.dumps(analysis))
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        errors = app.screen.query_one("#dash-errors")
+        await wait_until(pilot, lambda: "confusion" in shown(errors))
+        text = shown(errors)
+        assert "test accuracy 0.8000 on 100 examples, 20 wrong" in text
+        assert "lowest recall: positive (0.760)" in text
+        assert "0.970 negative (true positive): the plot was dull but I loved it" in text
+        assert app.screen.query_one("TabbedContent").active == "errors"

@@ -15,7 +15,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import RichLog, Static, TabbedContent, TabPane
@@ -39,14 +39,16 @@ from seqtui.tui.widgets.progress_panel import ProgressPanel
 POLL_SECONDS = 0.25
 # Per-batch changes redraw the curves at most this often; a finished epoch redraws at once.
 PLOT_REFRESH_SECONDS = 1.0
-TABS = ("curves", "epochs", "log", "model")
+TABS = ("curves", "epochs", "log", "model", "errors")
 
 
 class EventsRead(Message):
     """New events of the followed run and whether its process is alive, read off the UI thread."""
 
-    def __init__(self, events: list[Event], alive: bool, has_pid: bool, log_tail: str) -> None:
+    def __init__(self, events: list[Event], alive: bool, has_pid: bool, log_tail: str,
+                 analysis: dict | None = None) -> None:
         super().__init__()
+        self.analysis = analysis
         self.events = events
         self.alive = alive
         self.has_pid = has_pid
@@ -69,6 +71,9 @@ class DashboardScreen(Screen):
         Binding("3", "tab('log')", "Log", show=False, tooltip="Log tab", id="dash.log"),
         Binding("4", "tab('model')", "Model", show=False, tooltip="Model summary tab",
                 id="dash.model"),
+        Binding("5", "tab('errors')", "Errors", show=False,
+                tooltip="Error analysis on the test split (once the run is over)",
+                id="dash.errors"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="dash.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit the TUI (the run goes on)",
                 id="dash.quit"),
@@ -88,6 +93,7 @@ class DashboardScreen(Screen):
         self._plot_drawn_at = 0.0
         self._log_tail_shown = False
         self._pause_requested: bool | None = None
+        self._analysis_shown = False
         try:
             self.config = json.loads((self.run_dir / "config.json").read_text())
         except (OSError, json.JSONDecodeError):
@@ -107,6 +113,9 @@ class DashboardScreen(Screen):
                 yield RichLog(id="dash-log", wrap=True, markup=False, highlight=False)
             with TabPane("Model", id="model"):
                 yield Static(id="dash-model")
+            with TabPane("Errors", id="errors"), VerticalScroll():
+                yield Static("The error analysis on the test split appears when the run is over.",
+                             id="dash-errors")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -133,9 +142,15 @@ class DashboardScreen(Screen):
             failed = any(e.get("type") == "run_failed" for e in events)
             if (failed or (has_pid and not alive)) and not self._log_tail_shown:
                 log_tail = worker_log_tail(self.run_dir)
+            analysis = None
+            if not self._analysis_shown and (not alive or any(
+                    e.get("type") == "analysis" for e in events)):
+                from seqtui.engine.analysis import read_analysis
+
+                analysis = read_analysis(self.run_dir)
         finally:
             self._reading = False
-        self.post_message(EventsRead(events, alive, has_pid, log_tail))
+        self.post_message(EventsRead(events, alive, has_pid, log_tail, analysis))
 
     @on(EventsRead)
     def events_read(self, message: EventsRead) -> None:
@@ -143,6 +158,9 @@ class DashboardScreen(Screen):
             or message.has_pid != self.has_pid
         self.alive, self.has_pid = message.alive, message.has_pid
         self.state.feed(message.events)
+        if message.analysis and not self._analysis_shown:
+            self._analysis_shown = True
+            self.query_one("#dash-errors", Static).update(format_analysis(message.analysis))
         if message.log_tail and not self._log_tail_shown:
             self._log_tail_shown = True
             self.state.log.append("--- worker.log (last lines) ---")
@@ -278,3 +296,27 @@ def worker_log_tail(run_dir: Path, lines: int = 15) -> str:
     except OSError:
         return ""
     return "\n".join(data.splitlines()[-lines:])
+
+
+def format_analysis(analysis: dict) -> str:
+    """The error analysis as plain text: summary, per-class precision/recall, confusion matrix,
+    and the mistakes the model was surest of."""
+    from seqtui.engine.analysis import summary_line
+
+    classes = [str(c) for c in analysis.get("classes", [])]
+    width = max([len(c) for c in classes] + [9])
+    lines = [summary_line(analysis), "", f"{'class':<{width}}  precision  recall  support"]
+    for row in analysis.get("per_class", []):
+        lines.append(f"{row['class']:<{width}}  {row['precision']:>9.3f}  {row['recall']:>6.3f}"
+                     f"  {row['support']:>7,}")
+    lines += ["", "confusion (rows: true, columns: predicted)",
+              " " * width + "  " + "  ".join(f"{c[:9]:>9}" for c in classes)]
+    for name, counts in zip(classes, analysis.get("confusion_matrix", []), strict=False):
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{n:>9,}" for n in counts))
+    wrong = analysis.get("confidently_wrong", [])
+    if wrong:
+        lines += ["", "most confidently wrong:"]
+        for item in wrong:
+            lines.append(f"  {item['confidence']:.3f} {item['predicted']} (true {item['true']}): "
+                         f"{item['text'][:160]}")
+    return "\n".join(lines)
