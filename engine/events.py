@@ -76,8 +76,9 @@ def parse_lines(lines: Iterable[bytes | str]) -> Iterable[Event]:
 class EventTail:
     """Follows a growing events.jsonl from where it left off; holds back an unfinished last line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, skip_prefix: bytes | None = None) -> None:
         self.path = Path(path)
+        self.skip_prefix = skip_prefix  # lines starting so are dropped unparsed (cheap filter)
         self._offset = 0
         self._partial = b""
 
@@ -92,6 +93,8 @@ class EventTail:
         data = self._partial + chunk
         lines = data.split(b"\n")
         self._partial = lines.pop()  # b"" when the data ended with a newline
+        if self.skip_prefix:
+            lines = [line for line in lines if not line.startswith(self.skip_prefix)]
         return list(parse_lines(lines))
 
 

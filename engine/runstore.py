@@ -212,7 +212,12 @@ def read_run(path: Path) -> RunInfo:
         config = json.loads((path / "config.json").read_text())
     except (OSError, json.JSONDecodeError):
         config = {}
-    events = read_events(path / "events.jsonl")
+    return run_info(path, config, read_events(path / "events.jsonl"))
+
+
+def run_info(path: Path, config: dict[str, Any], events: list[Event]) -> RunInfo:
+    """A RunInfo from a config and events already read (a follower that reads incrementally
+    passes what it has)."""
     alive = process_alive(path)
     status = status_from_events(events, alive, (path / PID_FILE).exists())
     info = RunInfo(id=path.name, path=path, status=status, config=config, events=events,
@@ -223,7 +228,9 @@ def read_run(path: Path) -> RunInfo:
             info.params = event.get("params", info.params)
             info.epochs_total = event.get("epochs", info.epochs_total)
             info.started = info.started or event.get("time")
-        elif kind == "stage" or kind == "run_failed":
+        elif kind == "stage" and event.get("stage") == "ready":
+            info.params = event.get("params", info.params)  # exact, once the vocabulary is known
+        if kind in ("stage", "run_failed"):
             info.message = str(event.get("message", ""))
         if kind in TERMINAL_TYPES:
             info.ended = event.get("time")

@@ -11,35 +11,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqtui.engine.events import TERMINAL_TYPES, Event, EventTail, parse_lines
-from seqtui.engine.runstore import (
-    PID_FILE,
-    RunInfo,
-    epoch_records,
-    process_alive,
-    status_from_events,
-)
+from seqtui.engine.events import Event, EventTail
+from seqtui.engine.runstore import RunInfo, run_info
 
-BATCH_PREFIX = b'{"type": "batch"'  # how EventLog writes a batch event (type comes first)
-
-
-class SummaryTail(EventTail):
-    """An EventTail that skips batch events before parsing them: they are most of a long log,
-    and the run list never needs them."""
-
-    def read_new(self) -> list[Event]:
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self._offset)
-                chunk = handle.read()
-        except FileNotFoundError:
-            return []
-        self._offset += len(chunk)
-        lines = (self._partial + chunk).split(b"\n")
-        self._partial = lines.pop()
-        return [e for e in parse_lines(line for line in lines
-                                       if not line.startswith(BATCH_PREFIX))
-                if e.get("type") != "batch"]
+# How EventLog writes a batch event (type comes first): most of a long log, and the run list
+# never needs them, so they are dropped before parsing.
+BATCH_PREFIX = b'{"type": "batch"'
 
 
 @dataclass
@@ -74,30 +51,8 @@ class RunIndex:
                 config = json.loads((path / "config.json").read_text())
             except (OSError, json.JSONDecodeError):
                 config = {}
-            followed = _Followed(config=config, tail=SummaryTail(path / "events.jsonl"))
+            tail = EventTail(path / "events.jsonl", skip_prefix=BATCH_PREFIX)
+            followed = _Followed(config=config, tail=tail)
             self._runs[path.name] = followed
         followed.events.extend(followed.tail.read_new())
         return run_info(path, followed.config, followed.events)
-
-
-def run_info(path: Path, config: dict, events: list[Event]) -> RunInfo:
-    """RunInfo from events already read (the same fields as runstore.read_run)."""
-    alive = process_alive(path)
-    status = status_from_events(events, alive, (path / PID_FILE).exists())
-    info = RunInfo(id=path.name, path=path, status=status, config=config, events=events,
-                   epochs=epoch_records(events))
-    for event in events:
-        kind = event.get("type")
-        if kind == "run_started":
-            info.params = event.get("params", info.params)
-            info.epochs_total = event.get("epochs", info.epochs_total)
-            info.started = info.started or event.get("time")
-        elif kind == "stage" and event.get("stage") == "ready":
-            info.params = event.get("params", info.params)
-        if kind in ("stage", "run_failed"):
-            info.message = str(event.get("message", ""))
-        if kind in TERMINAL_TYPES:
-            info.ended = event.get("time")
-    if info.epochs_total is None:
-        info.epochs_total = config.get("training", {}).get("epochs")
-    return info
