@@ -77,7 +77,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 def find_run(ref: str, runs_dir: Path) -> Path:
-    """A run from its id, a unique prefix or suffix of it, or a path to its directory."""
+    """A run from its id, any unique part of it, or a path to its directory."""
     as_path = Path(ref).expanduser()
     if (as_path / "config.json").is_file():
         return as_path
@@ -86,7 +86,7 @@ def find_run(ref: str, runs_dir: Path) -> Path:
         ids = sorted(p.name for p in runs_dir.iterdir() if (p / "config.json").is_file())
         if ref in ids:
             return runs_dir / ref
-        matches = [i for i in ids if i.startswith(ref) or i.endswith(ref)]
+        matches = [i for i in ids if ref in i]  # any unique part: a time, a name, a date
         if len(matches) == 1:
             return runs_dir / matches[0]
         if len(matches) > 1:

@@ -114,5 +114,6 @@ def test_runs_are_private_and_found_by_prefix(tmp_path):
     assert run.stat().st_mode & 0o777 == 0o700
     assert (run / "config.json").stat().st_mode & 0o777 == 0o600
     assert find_run(run.name[:10], tmp_path / "runs") == run
+    assert find_run(run.name[11:17], tmp_path / "runs") == run  # the time alone
     with pytest.raises(BadInput, match="no run"):
         find_run("nope", tmp_path / "runs")
