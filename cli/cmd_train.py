@@ -82,25 +82,11 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def preflight(config: Config) -> None:
-    """Cheap checks of local dataset paths, so a typo never leaves a run directory behind."""
-    spec = config.data.dataset
-    for prefix in ("folder:", "csv:", "jsonl:"):
-        if spec.startswith(prefix):
-            path = Path(spec[len(prefix):]).expanduser()
-            if not path.exists():
-                raise BadInput(f"--dataset: {path} does not exist")
-            if prefix == "folder:" and not path.is_dir():
-                raise BadInput(f"--dataset: {path} is not a folder (folder:PATH takes a folder "
-                               "in the aclImdb layout)")
-            if prefix != "folder:" and path.is_dir():
-                raise BadInput(f"--dataset: {path} is a folder; {prefix}PATH takes a file")
-            if prefix != "folder:" and path.stat().st_size == 0:
-                raise BadInput(f"--dataset: {path} is empty")
-    if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
-        raise BadInput(f"--test-path: {config.data.test_path} does not exist")
+    """Cheap checks, so a typo never leaves a run directory behind (the TUI's form calls it too):
+    local dataset paths, layout and columns, and the cluster; no TensorFlow."""
     from seqtui.engine.datasets import check_local
 
-    check_local(config)  # a folder's classes, a file's columns: no TensorFlow, little reading
+    check_local(config)
     check_devices(config.hardware, count_gpus=False)  # a bad TF_CONFIG; TUI: no TensorFlow
 
 

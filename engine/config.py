@@ -386,17 +386,20 @@ def get_path(config: Config, key: str) -> Any:
     return target
 
 
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'model': {'units': [64]}} -> {'model.units': [64]}: dotted keys, as flags and forms name
+    them."""
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def differing_settings(configs: list[dict[str, Any]]) -> list[str]:
     """Dotted keys whose values differ between configs (for comparison tables)."""
-    def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for k, v in d.items():
-            if isinstance(v, dict):
-                out.update(flat(v, f"{prefix}{k}."))
-            else:
-                out[f"{prefix}{k}"] = v
-        return out
-
-    flats = [flat(c) for c in configs]
+    flats = [flatten(c) for c in configs]
     keys = sorted({k for f in flats for k in f} - {"schema_version"})
     return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flats}) > 1]

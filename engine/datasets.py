@@ -452,6 +452,17 @@ def check_local(config: Config) -> None:
     directory. Everything here is checked again, in full, when the data loads."""
     spec = config.data.dataset
     kind, _, rest = spec.partition(":")
+    if kind in ("folder", "csv", "jsonl"):
+        path = Path(rest).expanduser()
+        if not path.exists():
+            raise DataError(f"--dataset: {path} does not exist")
+        if kind == "folder" and not path.is_dir():
+            raise DataError(f"--dataset: {path} is not a folder (folder:PATH takes a folder in "
+                            "the aclImdb layout)")
+        if kind != "folder" and path.is_dir():
+            raise DataError(f"--dataset: {path} is a folder; {kind}:PATH takes a file")
+    if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
+        raise DataError(f"--test-path: {config.data.test_path} does not exist")
     if kind == "folder":
         root = Path(rest).expanduser()
         train_dir = root / "train" if (root / "train").is_dir() else root

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.analysis import read_analysis
-from seqtui.engine.config import DEFAULT_UNITS, Config
+from seqtui.engine.config import DEFAULT_UNITS, Config, flatten
 from seqtui.engine.events import Event
 from seqtui.engine.runstore import RunInfo, read_run, write_private
 from seqtui.engine.textplot import line_plot
@@ -172,16 +172,6 @@ def _pct(value: float) -> str:
 
 
 # ---- config against its defaults -----------------------------------------------------------------
-
-def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in d.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
 
 def config_rows(config: dict[str, Any]) -> list[tuple[str, Any, Any, bool]]:
     """(setting, value, default, changed) for every setting. A preset's own units and a name that
