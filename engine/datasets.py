@@ -149,10 +149,17 @@ def holdout(texts: list[str], labels: list[int], fraction: float, seed: int
     return train, test
 
 
-def _need_test_rows(source: str, test_texts: list[str]) -> None:
-    if not test_texts:
+def _held_out(source: str, texts: list[str], labels: list[int], config: Config,
+              facts: dict[str, Any], why: str
+              ) -> tuple[tuple[list[str], list[int]], tuple[list[str], list[int]]]:
+    """(train, test) for data with no test split of its own: --test-fraction held out, recorded
+    in the facts with why."""
+    train, test = holdout(texts, labels, config.data.test_fraction, config.training.seed)
+    if not test[0]:
         raise DataError(f"{source}: too few rows to hold out a test split (each class needs "
                         "two or more)")
+    facts["test_split"] = f"held out {config.data.test_fraction:g}{why}"
+    return train, test
 
 
 def _need_two_classes(source: str, labels: list[int], class_names: list[str], where: str) -> None:
@@ -259,10 +266,8 @@ def load_folder(root: Path, config: Config, emit: Listener) -> TextData:
     (train_x, train_y), (test_x, test_y) = out["train"], out["test"]
     _need_two_classes(source, train_y, names, "train")
     if not test_x:
-        (train_x, train_y), (test_x, test_y) = holdout(
-            train_x, train_y, config.data.test_fraction, config.training.seed)
-        _need_test_rows(source, test_x)
-        facts["test_split"] = f"held out {config.data.test_fraction:g} of train (no test/ folder)"
+        (train_x, train_y), (test_x, test_y) = _held_out(
+            source, train_x, train_y, config, facts, " of train (no test/ folder)")
     return TextData(train_x, train_y, test_x, test_y, names, facts=facts)
 
 
@@ -439,10 +444,8 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
         test_labels = [index[k] for k in test_keys]
         facts["test_split"] = str(test_path)
     else:
-        (texts, labels), (test_texts, test_labels) = holdout(
-            texts, labels, config.data.test_fraction, config.training.seed)
-        _need_test_rows(source, test_texts)
-        facts["test_split"] = f"held out {config.data.test_fraction:g} (no --test-path)"
+        (texts, labels), (test_texts, test_labels) = _held_out(
+            source, texts, labels, config, facts, " (no --test-path)")
     return TextData(texts, labels, test_texts, test_labels, names, facts=facts)
 
 
@@ -603,10 +606,8 @@ def load_tfds(name: str, config: Config, emit: Listener) -> TextData:
     tally.report(source, emit, facts)
     _need_two_classes(source, train_y, names, "the train split")
     if not test_x:
-        (train_x, train_y), (test_x, test_y) = holdout(
-            train_x, train_y, config.data.test_fraction, config.training.seed)
-        _need_test_rows(source, test_x)
-        facts["test_split"] = f"held out {config.data.test_fraction:g} of train"
+        (train_x, train_y), (test_x, test_y) = _held_out(
+            source, train_x, train_y, config, facts, " of train")
     return TextData(train_x, train_y, test_x, test_y, names, facts=facts)
 
 
