@@ -43,7 +43,7 @@ class ProgressPanel(Static):
             epoch_text.append(f"  ETA {format_duration(state.eta_seconds())}")
         elif state.epochs:
             spent = sum(float(e.get("seconds") or 0) for e in state.epochs.values())
-            epoch_text.append(f"  {format_duration(spent)} training")
+            epoch_text.append(f"  trained in {format_duration(spent)}")
         lines.append(epoch_text)
         steps = state.steps or 0
         batch_text = Text(f"step {state.step}/{steps or '?'}".ljust(14))
