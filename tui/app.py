@@ -11,9 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from textual import events, on, work
+from textual import constants, events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.message import Message
 from textual.signal import Signal
 
@@ -92,6 +93,15 @@ class SeqtuiApp(App, inherit_bindings=False):
         if self._scan_enabled:
             self.set_interval(SCAN_SECONDS, self.scan_runs)
         self.check_size()
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux and macOS, Textual's driver with escape delivered when its wait is over
+        (seqtui.tui.driver); elsewhere, or with TEXTUAL_DRIVER set, Textual's choice."""
+        if sys.platform == "win32" or constants.DRIVER is not None:
+            return super().get_driver_class()
+        from seqtui.tui.driver import PromptEscapeDriver
+
+        return PromptEscapeDriver
 
     # ---- runs ------------------------------------------------------------------------------
 
