@@ -25,8 +25,12 @@ from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
 from seqtui.tui.runqueue import read_queue
 from seqtui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from seqtui.tui.workarounds import IdleCollector, release_closed_widgets, warm_imports
 
 SCAN_SECONDS = 1.0
+COLLECT_CHECK_SECONDS = 0.1
+PREBUILD_IDLE_SECONDS = 0.5
+KEPT_DASHBOARDS = 4
 
 
 class RunsScanned(Message):
@@ -51,9 +55,10 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     def __init__(self, runs_dir: Path, attach: Path | None = None,
                  keymap: dict[str, str] | None = None, scan: bool = True,
-                 first_scan_in_thread: bool = True) -> None:
+                 first_scan_in_thread: bool = True, prebuild: bool = True) -> None:
         """`scan=False` reads the runs dir once and never again (deterministic screenshots);
-        `first_scan_in_thread=False` lists the runs before the first frame (tests)."""
+        `first_scan_in_thread=False` lists the runs before the first frame (tests);
+        `prebuild=False` builds the New experiment form on the first `n`, not before."""
         super().__init__()
         self.runs_dir = Path(runs_dir)
         self.attach_to = attach
@@ -64,6 +69,9 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.index = RunIndex(self.runs_dir)
         self.notifications_sent: list[str] = []
         self._statuses: dict[str, str] = {}
+        self._dashboards: list[str] = []  # names of the kept dashboards, least recent first
+        self.collector = IdleCollector()
+        self._prebuild = prebuild
         self._scanning = False
         self._scan_enabled = scan
         self._first_scan_in_thread = first_scan_in_thread and scan
@@ -75,6 +83,10 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         from seqtui.tui.screens.runs import RunsScreen
+
+        # Before any screen exists: what is frozen is never freed, and screens come and go.
+        self.collector.start()
+        self.set_interval(COLLECT_CHECK_SECONDS, self.collector.tick)
 
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
@@ -93,6 +105,20 @@ class SeqtuiApp(App, inherit_bindings=False):
         if self._scan_enabled:
             self.set_interval(SCAN_SECONDS, self.scan_runs)
         self.check_size()
+        self.call_after_refresh(self.after_first_frame)
+
+    def after_first_frame(self) -> None:
+        warm_imports()
+        if self._prebuild:
+            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_new_form)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.collector.input_seen()
+        await super().on_event(event)
 
     def get_driver_class(self) -> type[Driver]:
         """On Linux and macOS, Textual's driver with escape delivered when its wait is over
@@ -133,6 +159,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.queued = queued
         self.scanned = True
         self.runs_signal.publish(runs)
+        if self._dashboards:
+            self.forget_dashboards({run.id for run in runs})
 
     def run_ended(self, run: RunInfo) -> None:
         """Toast, terminal bell and an OSC 9 desktop notification (it reaches the user's own
@@ -161,23 +189,74 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     # ---- navigation ------------------------------------------------------------------------
 
+    def pop_screen(self):
+        """Back to the screen below; the closed screen's widgets can then be freed."""
+        done = super().pop_screen()
+        release_closed_widgets()
+        return done
+
     def open_dashboard(self, run_dir: Path) -> None:
+        """The run's dashboard. The last few opened are kept (installed, their polling paused
+        while hidden): going back and forth between the runs list and a run builds nothing
+        again, and leaves no screen of widgets behind for the garbage collector."""
         from seqtui.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen(run_dir))
+        name = f"dashboard:{Path(run_dir).resolve()}"
+        if not self.is_screen_installed(name):
+            self.install_screen(DashboardScreen(run_dir), name)
+        self._dashboards = [n for n in self._dashboards if n != name] + [name]
+        screen = self.get_screen(name)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        else:
+            self.push_screen(screen)
+        self.forget_dashboards()
+
+    def forget_dashboards(self, known_runs: set[str] | None = None) -> None:
+        """Close the kept dashboards beyond the newest KEPT_DASHBOARDS, and those of runs that
+        are gone (`known_runs`: the run ids that still exist), unless they are showing."""
+        keep = self._dashboards[-KEPT_DASHBOARDS:]
+        for name in list(self._dashboards):
+            screen = self.get_screen(name)
+            gone = known_runs is not None and screen.run_dir.name not in known_runs
+            if (name in keep and not gone) or screen in self.screen_stack:
+                continue
+            self._dashboards.remove(name)
+            self.uninstall_screen(name)
+            screen.remove()
 
     def open_compare(self, run_dirs: list[Path]) -> None:
         from seqtui.tui.screens.compare import CompareScreen
 
         self.push_screen(CompareScreen(run_dirs))
 
-    def action_new_experiment(self) -> None:
+    def install_new_form(self) -> None:
         """The form is built once and kept (installed): opening it again is instant, and it
         remembers the last config, ready to tweak and queue the next one."""
         from seqtui.tui.screens.new import NewExperimentScreen
 
         if not self.is_screen_installed("new"):
             self.install_screen(NewExperimentScreen(), "new")
+
+    def prebuild_new_form(self) -> None:
+        """Build the New experiment form while the user is idle on the first screen, so that
+        the first `n` only shows it (building its ~110 widgets takes 100 to 200 ms on a busy
+        machine). Put off while keys are coming."""
+        if self.is_screen_installed("new"):
+            return
+        if not self.collector.idle(PREBUILD_IDLE_SECONDS):
+            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_new_form)
+            return
+        self.install_new_form()
+        # Textual builds an installed screen when it is first shown; _get_screen builds it
+        # now without showing it. Without it (a later Textual), the first `n` builds it.
+        get_screen = getattr(self, "_get_screen", None)
+        if callable(get_screen):
+            get_screen("new")
+
+    def action_new_experiment(self) -> None:
+        self.install_new_form()
         self.push_screen("new")
 
     def action_help(self) -> None:

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import RichLog, Static, TabbedContent, TabPane
 
 from seqtui.engine.events import Event, EventTail
@@ -94,6 +95,7 @@ class DashboardScreen(Screen):
         self._log_tail_shown = False
         self._pause_requested: bool | None = None
         self._analysis_shown = False
+        self._poll_timer: Timer | None = None
         try:
             self.config = json.loads((self.run_dir / "config.json").read_text())
         except (OSError, json.JSONDecodeError):
@@ -123,7 +125,18 @@ class DashboardScreen(Screen):
         self.show_model()
         self.redraw()
         self.poll()
-        self.set_interval(POLL_SECONDS, self.poll)
+        self._poll_timer = self.set_interval(POLL_SECONDS, self.poll)
+
+    def on_screen_suspend(self) -> None:
+        # The app keeps recent dashboards: one closed (no longer on the screen stack, unlike
+        # under a question or help) stops reading its run until it is opened again.
+        if self._poll_timer is not None and self not in self.app.screen_stack:
+            self._poll_timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.resume()
+            self.poll()
 
     # ---- following -------------------------------------------------------------------------
 

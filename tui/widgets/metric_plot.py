@@ -13,6 +13,13 @@ BEST_COLOR = "green"
 class MetricPlot(PlotextPlot):
     """One metric's curves over epochs; redrawn by `show`, never by itself."""
 
+    def on_unmount(self) -> None:
+        # PlotextPlot subscribes to the app's theme signal when mounted and never leaves it: the
+        # subscription's callback holds the widget, so every closed dashboard's plots (and their
+        # render caches) stayed in memory, and the garbage collector's full passes over them
+        # grew to 100 ms pauses that users felt as slow keys.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def show(self, title: str, series: dict[str, tuple[list[float], list[float]]],
              best_epoch: int | None = None, epochs_total: int | None = None,
              trace: tuple[list[float], list[float]] | None = None) -> None:

@@ -1,0 +1,150 @@
+"""What keeps keys quick: dashboards kept and reused (and let go of), the New experiment form
+built while the user is idle, and full garbage collections moved to idle moments."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import weakref
+
+import pytest
+
+from seqtui.tui.app import KEPT_DASHBOARDS
+from seqtui.tui.screens.dashboard import POLL_SECONDS, DashboardScreen
+from seqtui.tui.screens.new import NewExperimentScreen
+from seqtui.tui.screens.runs import RunsScreen
+from seqtui.tui.widgets.metric_plot import MetricPlot
+from seqtui.tui.workarounds import IdleCollector
+
+pytestmark = pytest.mark.anyio
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def open_row(pilot, row: int) -> DashboardScreen:
+    """From the Runs screen: the cursor to a row (newest run first), enter."""
+    app = pilot.app
+    app.screen.query_one("#runs-table").move_cursor(row=row, animate=False)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+    return app.screen
+
+
+async def test_reopening_a_run_shows_the_same_dashboard_without_building_it_again(runs, make_app):
+    runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        first = await open_row(pilot, 0)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunsScreen)
+        again = await open_row(pilot, 0)
+        assert again is first
+        assert len(again.query(MetricPlot)) == 2
+
+
+async def test_a_closed_dashboard_stops_reading_its_run_and_catches_up_when_opened(
+        runs, make_app):
+    config = runs.tiny("bilstm", epochs=4)
+    path = runs.create("2026-01-01_000000_bilstm", config, runs.start_events(config), alive=True)
+    runs.append(path, [runs.epoch_event(*runs.OVERFIT_CURVE[0], best_epoch=1)])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        dash = await open_row(pilot, 0)
+        await wait_until(pilot, lambda: len(dash.state.epochs) == 1)
+        await pilot.press("escape")
+        await pilot.pause()
+        runs.append(path, [runs.epoch_event(*runs.OVERFIT_CURVE[1], best_epoch=2)])
+        await pilot.pause(4 * POLL_SECONDS)
+        assert len(dash.state.epochs) == 1  # closed: it read nothing more
+
+        assert await open_row(pilot, 0) is dash
+        await wait_until(pilot, lambda: dash.query_one("#dash-epochs").row_count == 2)
+
+
+async def test_only_the_last_dashboards_are_kept_and_the_others_are_freed(runs, make_app):
+    for day in range(1, KEPT_DASHBOARDS + 3):
+        runs.finished(f"2026-01-{day:02d}_000000_bilstm")
+    app = make_app()
+    opened = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        for row in range(KEPT_DASHBOARDS + 2):
+            dash = await open_row(pilot, row)
+            await wait_until(pilot, lambda d=dash: len(d.state.epochs) == 4)
+            plots = list(dash.query(MetricPlot))
+            opened.append((weakref.ref(dash), [weakref.ref(p) for p in plots],
+                           [weakref.ref(p._styles_cache) for p in plots]))
+            del dash, plots
+            await pilot.press("escape")
+        await pilot.pause(0.3)
+        gc.collect()
+        alive = [screen for screen, _, _ in opened if screen() is not None]
+        assert len(alive) == KEPT_DASHBOARDS
+        for screen, plots, render_caches in opened[:2]:  # the two least recently opened
+            assert screen() is None
+            # Textual's theme signal (the plots) and a style cache (their rendered lines) used
+            # to keep these after the screen had gone.
+            assert all(plot() is None for plot in plots)
+            assert all(cache() is None for cache in render_caches)
+
+
+async def test_the_dashboard_of_a_deleted_run_is_let_go(runs, make_app):
+    path = runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = weakref.ref(await open_row(pilot, 0))
+        await pilot.press("escape")
+        shutil.rmtree(path)
+        app.scan_runs()
+        await wait_until(pilot, lambda: not app.runs)
+        await pilot.pause(0.2)
+        gc.collect()
+        assert screen() is None
+
+
+async def test_the_new_form_is_built_while_the_user_is_idle_and_shown_by_n(runs, make_app):
+    runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.is_screen_installed("new")
+                         and app.get_screen("new").is_running)
+        assert isinstance(app.screen, RunsScreen)  # built, not shown
+        form = app.get_screen("new")
+        assert isinstance(form, NewExperimentScreen)
+        await pilot.press("n")
+        assert app.screen is form
+        assert form.query_one("#model-preview").border_subtitle.endswith("params")
+
+
+def test_full_collections_wait_for_an_idle_moment_or_run_once_overdue():
+    collector = IdleCollector()
+    before = gc.get_threshold()
+    collector.start()
+    try:
+        assert gc.get_threshold()[:2] == before[:2]  # young generations as usual
+        assert gc.get_threshold()[2] > 10**6  # no automatic full pass
+        assert gc.get_freeze_count() > 0  # start-up objects out of the collector's way
+
+        for _ in range(IdleCollector.DUE):
+            gc.collect(1)  # each collection of the middle generation brings a full pass closer
+        collector.input_seen()  # a key just now
+        collector.tick()
+        assert collector.full_passes == 0 and gc.get_count()[2] >= IdleCollector.DUE
+        collector.last_input -= IdleCollector.IDLE_SECONDS  # nobody typed since
+        collector.tick()
+        assert collector.full_passes == 1 and gc.get_count()[2] == 0
+
+        for _ in range(IdleCollector.OVERDUE):
+            gc.collect(1)
+        collector.input_seen()  # typing without a pause
+        collector.tick()
+        assert collector.full_passes == 2  # memory stays bounded anyway
+    finally:
+        collector.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
