@@ -16,6 +16,7 @@ from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_runs_dir, runs_
 from seqtui.engine.config import Config
 from seqtui.engine.devices import check_devices, cluster_task
 from seqtui.engine.errors import BadInput
+from seqtui.engine.priority import DEFAULT_NICE, background_nice, lower_priority
 from seqtui.options import (
     ALL_FLAGS,
     DATA_FLAGS,
@@ -88,6 +89,10 @@ def preflight(config: Config) -> None:
 
     check_local(config)
     check_devices(config.hardware, count_gpus=False)  # a bad TF_CONFIG; TUI: no TensorFlow
+    try:
+        background_nice()  # a detached run would read it too late to say so
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _detached() -> bool:
@@ -111,6 +116,12 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
 
         return train_worker(config, run_dir.parent, task)
     os.umask(0o077)  # a shared GPU box has other users: everything the run writes is private
+    if _detached():  # background work: before TensorFlow starts the threads that inherit it
+        try:
+            print(lower_priority(background_nice()), file=sys.stderr, flush=True)
+        except ValueError as exc:
+            print(f"{exc}; using nice {DEFAULT_NICE}", file=sys.stderr, flush=True)
+            print(lower_priority(DEFAULT_NICE), file=sys.stderr, flush=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # `seqtui stop --now`
     write_pid(run_dir)
     user_stderr = _stderr_to_worker_log(run_dir) if show else sys.stderr

@@ -118,6 +118,20 @@ async def test_a_missing_dataset_path_is_answered_inline(runs, make_app, error_o
         assert list_runs(runs.runs_dir) == []
 
 
+async def test_a_bad_background_nice_is_answered_inline_without_blaming_a_field(
+        runs, make_app, error_of, monkeypatch):
+    monkeypatch.setenv("SEQTUI_BACKGROUND_NICE", "high")
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, NewExperimentScreen)
+        said = [n.message for n in app._notifications]
+        assert any("SEQTUI_BACKGROUND_NICE='high' is not a whole number" in m for m in said)
+        assert error_of(app, "field-data-dataset") == ""
+        assert list_runs(runs.runs_dir) == []
+
+
 async def test_escape_cancels_without_a_run(runs, make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:

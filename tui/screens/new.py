@@ -16,6 +16,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, field_errors
 from seqtui.engine.errors import BadInput
+from seqtui.engine.priority import ENV as PRIORITY_ENV
 from seqtui.tui.formfields import DATASET_SUGGESTIONS, FIELDS, FormField, field_for, sections
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.model_preview import ModelPreview
@@ -198,6 +199,9 @@ class NewExperimentScreen(Screen):
         try:
             preflight(self.config)
         except BadInput as exc:
+            if PRIORITY_ENV in str(exc):  # the environment, not a field of the form
+                self.notify(str(exc), title="Fix this first", severity="error")
+                return None
             key = "data.test_path" if "--test-path" in str(exc) else "data.dataset"
             self.errors[key] = str(exc).split(": ", 1)[-1]
             form_field = field_for(key)
