@@ -41,3 +41,12 @@ def run_seqtui(*args: str, runs_dir: Path | None = None, cwd: Path | None = None
         full_env["SEQTUI_RUNS_DIR"] = str(runs_dir)
     return subprocess.run([sys.executable, "-m", "seqtui", *args], capture_output=True,
                           text=True, cwd=cwd, input=input, timeout=timeout, env=full_env)
+
+
+async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
+    """Let a running Textual app work until `condition()` holds (it reads files, threads)."""
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import wait_until
 from seqtui.engine.runstore import CONTROL_DIR
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
 from seqtui.tui.screens.runs import RunsScreen
 
 pytestmark = pytest.mark.anyio
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def test_follows_a_run_from_stage_to_overfitting_to_finish(runs, make_app, shown):

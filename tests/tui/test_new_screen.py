@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import wait_until
 from seqtui.engine.config import Config
 from seqtui.engine.models import summarize
 from seqtui.engine.runstore import list_runs, process_alive
@@ -140,14 +141,6 @@ async def test_escape_cancels_without_a_run(runs, make_app):
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
         assert list_runs(runs.runs_dir) == []
-
-
-async def wait_until(pilot, condition, timeout: float) -> None:
-    for _ in range(int(timeout / 0.2)):
-        if condition():
-            return
-        await pilot.pause(0.2)
-    raise AssertionError("condition not met in time")
 
 
 async def test_ctrl_s_starts_a_real_run_and_the_dashboard_follows_it(runs, make_app, shown):

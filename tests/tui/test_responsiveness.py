@@ -9,6 +9,7 @@ import weakref
 
 import pytest
 
+from helpers import wait_until
 from seqtui.tui.app import KEPT_DASHBOARDS
 from seqtui.tui.screens.dashboard import POLL_SECONDS, DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
@@ -17,14 +18,6 @@ from seqtui.tui.widgets.metric_plot import MetricPlot
 from seqtui.tui.workarounds import IdleCollector
 
 pytestmark = pytest.mark.anyio
-
-
-async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def open_row(pilot, row: int) -> DashboardScreen:

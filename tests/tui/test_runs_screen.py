@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import wait_until
 from seqtui.tui.app import SeqtuiApp
 from seqtui.tui.screens.compare import CompareScreen
 from seqtui.tui.screens.confirm import ConfirmScreen
@@ -18,14 +19,6 @@ pytestmark = pytest.mark.anyio
 def table_text(app) -> str:
     table = app.screen.query_one(RunsTable)
     return "\n".join(" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count))
-
-
-async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def test_lists_runs_newest_first_with_status_and_best(runs, make_app):
