@@ -118,10 +118,11 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     os.umask(0o077)  # a shared GPU box has other users: everything the run writes is private
     if _detached():  # background work: before TensorFlow starts the threads that inherit it
         try:
-            print(lower_priority(background_nice()), file=sys.stderr, flush=True)
-        except ValueError as exc:
+            nice = background_nice()
+        except ValueError as exc:  # preflight refuses it; the environment changed since
             print(f"{exc}; using nice {DEFAULT_NICE}", file=sys.stderr, flush=True)
-            print(lower_priority(DEFAULT_NICE), file=sys.stderr, flush=True)
+            nice = DEFAULT_NICE
+        print(lower_priority(nice), file=sys.stderr, flush=True)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # `seqtui stop --now`
     write_pid(run_dir)
     user_stderr = _stderr_to_worker_log(run_dir) if show else sys.stderr

@@ -217,6 +217,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         """Close the kept dashboards beyond the newest KEPT_DASHBOARDS, and those of runs that
         are gone (`known_runs`: the run ids that still exist), unless they are showing."""
         keep = self._dashboards[-KEPT_DASHBOARDS:]
+        closed = False
         for name in list(self._dashboards):
             screen = self.get_screen(name)
             gone = known_runs is not None and screen.run_dir.name not in known_runs
@@ -225,6 +226,9 @@ class SeqtuiApp(App, inherit_bindings=False):
             self._dashboards.remove(name)
             self.uninstall_screen(name)
             screen.remove()
+            closed = True
+        if closed:
+            release_closed_widgets()
 
     def open_compare(self, run_dirs: list[Path]) -> None:
         from seqtui.tui.screens.compare import CompareScreen

@@ -133,6 +133,22 @@ async def test_a_bad_background_nice_is_answered_inline_without_blaming_a_field(
         assert list_runs(runs.runs_dir) == []
 
 
+async def test_a_missing_tf_config_is_answered_inline_without_blaming_a_field(
+        runs, make_app, error_of, monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("n")
+        app.screen.query_one("#field-hardware-strategy").value = "multi-worker"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, NewExperimentScreen)
+        said = [n.message for n in app._notifications]
+        assert any("needs TF_CONFIG" in m for m in said)
+        assert error_of(app, "field-data-dataset") == ""
+        assert list_runs(runs.runs_dir) == []
+
+
 async def test_escape_cancels_without_a_run(runs, make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:

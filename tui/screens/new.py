@@ -15,8 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, field_errors
-from seqtui.engine.errors import BadInput
-from seqtui.engine.priority import ENV as PRIORITY_ENV
+from seqtui.engine.errors import BadInput, DataError
 from seqtui.tui.formfields import DATASET_SUGGESTIONS, FIELDS, FormField, field_for, sections
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.model_preview import ModelPreview
@@ -199,15 +198,15 @@ class NewExperimentScreen(Screen):
         try:
             preflight(self.config)
         except BadInput as exc:
-            if PRIORITY_ENV in str(exc):  # the environment, not a field of the form
-                self.notify(str(exc), title="Fix this first", severity="error")
-                return None
-            key = "data.test_path" if "--test-path" in str(exc) else "data.dataset"
-            self.errors[key] = str(exc).split(": ", 1)[-1]
-            form_field = field_for(key)
-            if form_field is not None:
-                self.show_error(form_field, self.errors[key])
-                self.query_one(f"#{form_field.widget_id}").focus()
+            # A dataset that cannot be read is the dataset (or test path) field's to show; the
+            # rest (TF_CONFIG, SEQTUI_BACKGROUND_NICE) is the environment, no field of the form.
+            if isinstance(exc, DataError):
+                key = "data.test_path" if "--test-path" in str(exc) else "data.dataset"
+                self.errors[key] = str(exc).split(": ", 1)[-1]
+                form_field = field_for(key)
+                if form_field is not None:
+                    self.show_error(form_field, self.errors[key])
+                    self.query_one(f"#{form_field.widget_id}").focus()
             self.notify(str(exc), title="Fix this first", severity="error")
             return None
         return Config.from_dict(self.config.to_dict())
