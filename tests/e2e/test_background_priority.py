@@ -25,10 +25,13 @@ PROBE = textwrap.dedent('''
     import json, os
     from seqtui.engine.priority import lower_priority
     def autogroup():
+        # "/autogroup-N nice K", or empty when the process is in no autogroup (its session is
+        # init's, as for a service or a CI runner), or no such file (not Linux, or no autogroup).
         try:
-            return open("/proc/self/autogroup").read().split()[-1]
+            words = open("/proc/self/autogroup").read().split()
         except OSError:
             return None
+        return words[-1] if words else None
     before = autogroup()
     said = lower_priority(int(os.environ["NICE"]))
     print(json.dumps({"said": said, "nice": os.nice(0), "batch": os.sched_getscheduler(0) ==
