@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from seqtui.engine.config import Config
@@ -50,3 +51,14 @@ async def wait_until(pilot, condition, timeout: float = 20.0) -> None:
             return
         await pilot.pause(0.1)
     raise AssertionError("condition not met in time")
+
+
+def wait_for(predicate, timeout: float = 120, what: str = "condition"):
+    """Poll `predicate` (a real process, real files) until it gives a true value; return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

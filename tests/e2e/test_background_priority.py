@@ -8,12 +8,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import TINY_FLAGS, run_seqtui
+from helpers import TINY_FLAGS, run_seqtui, wait_for
 from seqtui.engine.events import read_events
 from seqtui.engine.priority import ENV, background_nice
 from seqtui.engine.runstore import process_alive, request_pause, request_resume, request_stop
@@ -46,15 +45,6 @@ def probe(nice: int, own_session: bool) -> dict:
                           start_new_session=own_session)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def wait_for(predicate, timeout: float = 120, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_session_leader_lowers_its_nice_policy_and_autogroup():

@@ -7,28 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import TINY_FLAGS, run_seqtui
+from helpers import TINY_FLAGS, run_seqtui, wait_for
 from seqtui.engine.events import read_events
 from seqtui.engine.runstore import read_run, request_pause
 
 # lstm so an epoch has enough batches to be caught in the middle of; no dropout: deterministic.
 FLAGS = [*TINY_FLAGS, "--preset", "lstm", "--units", "8", "--demo-size", "400",
          "--batch-size", "16", "--epochs", "3"]
-
-
-def wait_for(predicate, timeout: float = 120, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def events_of(run_dir: Path, kind: str) -> list[dict]:

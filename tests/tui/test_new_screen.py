@@ -119,32 +119,30 @@ async def test_a_missing_dataset_path_is_answered_inline(runs, make_app, error_o
         assert list_runs(runs.runs_dir) == []
 
 
-async def test_a_bad_background_nice_is_answered_inline_without_blaming_a_field(
-        runs, make_app, error_of, monkeypatch):
+def bad_background_nice(app, monkeypatch):
     monkeypatch.setenv("SEQTUI_BACKGROUND_NICE", "high")
-    app = make_app()
-    async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.press("n")
-        await pilot.press("ctrl+s")
-        assert isinstance(app.screen, NewExperimentScreen)
-        said = [n.message for n in app._notifications]
-        assert any("SEQTUI_BACKGROUND_NICE='high' is not a whole number" in m for m in said)
-        assert error_of(app, "field-data-dataset") == ""
-        assert list_runs(runs.runs_dir) == []
 
 
-async def test_a_missing_tf_config_is_answered_inline_without_blaming_a_field(
-        runs, make_app, error_of, monkeypatch):
+def multi_worker_without_tf_config(app, monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
+    app.screen.query_one("#field-hardware-strategy").value = "multi-worker"
+
+
+@pytest.mark.parametrize("make_bad, words", [
+    (bad_background_nice, "SEQTUI_BACKGROUND_NICE='high' is not a whole number"),
+    (multi_worker_without_tf_config, "needs TF_CONFIG"),
+])
+async def test_a_bad_setting_outside_the_form_is_answered_without_blaming_a_field(
+        runs, make_app, error_of, monkeypatch, make_bad, words):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("n")
-        app.screen.query_one("#field-hardware-strategy").value = "multi-worker"
+        make_bad(app, monkeypatch)
         await pilot.pause()
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, NewExperimentScreen)
         said = [n.message for n in app._notifications]
-        assert any("needs TF_CONFIG" in m for m in said)
+        assert any(words in m for m in said)
         assert error_of(app, "field-data-dataset") == ""
         assert list_runs(runs.runs_dir) == []
 
