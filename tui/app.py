@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.signal import Signal
 
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runstore import FINISHED_STATUSES, RunInfo, find_run
+from seqtui.engine.runs.status import FINISHED_STATUSES, RunInfo
+from seqtui.engine.runs.store import find_run
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
@@ -219,6 +220,9 @@ class SeqtuiApp(App, inherit_bindings=False):
         keep = self._dashboards[-KEPT_DASHBOARDS:]
         closed = False
         for name in list(self._dashboards):
+            if not self.is_screen_installed(name):  # the app is closing: Textual let it go
+                self._dashboards.remove(name)
+                continue
             screen = self.get_screen(name)
             gone = known_runs is not None and screen.run_dir.name not in known_runs
             if (name in keep and not gone) or screen in self.screen_stack:
