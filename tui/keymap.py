@@ -11,6 +11,8 @@ import os
 import tomllib
 from pathlib import Path
 
+from textual.keys import format_key
+
 KEYMAP_ENV = "SEQTUI_KEYMAP"
 
 
@@ -34,3 +36,11 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
     bad = sorted(str(k) for k, v in raw.items() if not isinstance(v, str))
     return keymap, (f"keymap {path}: values must be key strings: {', '.join(bad)}"
                     if bad else None)
+
+
+def key_label(key: str) -> str:
+    """A bound key as a user types it: `?` and `/`, not question_mark and slash; modifiers
+    stay words (ctrl+s), as a help table reads best."""
+    modifiers, _, main = key.rpartition("+")
+    label = "space" if main == "space" else format_key(main)
+    return f"{modifiers}+{label}" if modifiers else label

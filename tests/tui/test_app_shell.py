@@ -12,35 +12,45 @@ from seqtui.tui.screens.help import HelpScreen
 from seqtui.tui.screens.new import NewExperimentScreen
 from seqtui.tui.screens.runs import RunsScreen
 from seqtui.tui.screens.too_small import TooSmallScreen
+from seqtui.tui.widgets.key_bar import KeyBar
 
 pytestmark = pytest.mark.anyio
 
-ISSUE_KEYS = {"runs.new": "n", "runs.open": "enter", "runs.mark": "space", "runs.compare": "c",
+DESIGN_KEYS = {"runs.new": "n", "runs.open": "enter", "runs.mark": "space", "runs.compare": "c",
               "runs.report": "r", "runs.delete": "d", "runs.filter": "slash",
               "runs.help": "question_mark", "runs.quit": "q", "new.start": "ctrl+s",
               "new.queue": "ctrl+q", "new.cancel": "escape", "dash.stop": "s",
               "dash.pause": "p", "dash.back": "escape"}
 
 
-async def test_help_lists_every_key_the_issue_names(runs, make_app, shown):
+async def test_help_lists_every_key_the_design_names(runs, make_app, shown):
     app = make_app()
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = "\n".join(shown(s) for s in app.screen.query(".help-section"))
-        for binding_id in ISSUE_KEYS:
+        for binding_id in DESIGN_KEYS:
             assert binding_id in text, binding_id
+        # Keys as a user types them, in Help and in the key bar.
+        lines = {line.split()[-1]: line for line in text.splitlines() if line.strip()}
+        assert lines["runs.filter"].split()[0] == "/", lines["runs.filter"]
+        assert lines["runs.help"].split()[0] == "?", lines["runs.help"]
+        assert "slash" not in text and "question_mark" not in text
+        await pilot.press("escape")
+        bar = shown(app.screen.query_one(KeyBar))
+        assert " ? " in bar and "question_mark" not in bar, bar
+        await pilot.press("question_mark")
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
 
 
-async def test_bindings_carry_the_issue_keys():
+async def test_bindings_carry_the_design_keys():
     from seqtui.tui.screens.dashboard import DashboardScreen as Dash
     from seqtui.tui.widgets.runs_table import RunsTable
 
     bound = {b.id: b.key for cls in (RunsTable, RunsScreen, NewExperimentScreen, Dash)
              for b in cls.BINDINGS}
-    for binding_id, key in ISSUE_KEYS.items():
+    for binding_id, key in DESIGN_KEYS.items():
         assert key in bound[binding_id].split(","), binding_id
 
 

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from seqtui.tui.keymap import key_label
 from seqtui.tui.widgets.key_bar import KeyBar
 
 INTRO = ("seqtui trains in a separate process: leaving a screen or quitting never stops a run.\n"
@@ -27,7 +28,7 @@ def key_table(title: str, bindings: list[Binding], keymap: dict[str, str]) -> Ta
         if not binding.description:
             continue
         keys = keymap.get(binding.id or "", binding.key)
-        shown = ", ".join("space" if k == "space" else k for k in keys.split(","))
+        shown = ", ".join(key_label(k.strip()) for k in keys.split(","))
         table.add_row(shown, binding.tooltip or binding.description, binding.id or "")
     return table
 
