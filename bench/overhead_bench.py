@@ -19,13 +19,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCallback  # noqa: E402
 from seqtui.engine.config import Config  # noqa: E402
-from seqtui.engine.data import load_dataset  # noqa: E402
-from seqtui.engine.models import build_keras_model  # noqa: E402
-from seqtui.engine.pipeline import make_split  # noqa: E402
-from seqtui.engine.runstore import RunRecorder, create_run  # noqa: E402
-from seqtui.engine.tokenizers import build_tokenizer  # noqa: E402
+from seqtui.engine.data.dataset import load_dataset  # noqa: E402
+from seqtui.engine.data.pipeline import make_split  # noqa: E402
+from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
+from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.runs.store import RunRecorder, create_run  # noqa: E402
+from seqtui.engine.training.callbacks import (  # noqa: E402
+    CheckpointCallback,
+    ControlCallback,
+    EventCallback,
+)
 
 
 def main() -> None:

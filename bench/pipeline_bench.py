@@ -13,7 +13,7 @@ Model: the seeds' `bilstm` (Embedding(8185, 64), Bidirectional(LSTM(64)), Dense(
 on the `subwords` tokenizer, batch 64, Adam. Both pipelines feed the same model with the same
 starting weights, from the same token ids held in memory:
 - seeds: `shuffle(10000).padded_batch(64)`, each batch padded to its longest review;
-- seqtui: `seqtui.engine.pipeline.make_split` (length-sorted windows, shuffled batches,
+- seqtui: `seqtui.engine.data.pipeline.make_split` (length-sorted windows, shuffled batches,
   prefetch).
 Each round times one full epoch of each (after a traced warm-up), alternating, and the medians
 are reported. Tokens fed per epoch are counted for both: no token is dropped.
@@ -47,7 +47,7 @@ def sentences_by_label(source: Path | None) -> tuple[dict[int, list[str]], str]:
             row = json.loads(line)
             by[int(row["label"])].append(row["text"])
         return by, f"sentences from {path.name} ({path.parent.name})"
-    from seqtui.engine.demo import make_demo
+    from seqtui.engine.data.demo import make_demo
 
     texts, labels = make_demo(4000, seed=9)
     by = {0: [], 1: []}
@@ -77,7 +77,7 @@ def imdb_like(n: int, by: dict[int, list[str]], seed: int = 0) -> tuple[list[str
 
 
 def time_builders(texts: list[str], skip_tfds: bool) -> dict[str, object]:
-    from seqtui.engine.subwords import learn
+    from seqtui.engine.data.subwords import learn
 
     out: dict[str, object] = {"texts": len(texts)}
     started = time.perf_counter()
@@ -146,9 +146,9 @@ def main() -> int:
     import tensorflow as tf
 
     from seqtui.engine.config import Config
-    from seqtui.engine.models import build_keras_model
-    from seqtui.engine.pipeline import make_split
-    from seqtui.engine.subwords import SubwordTokenizer, learn
+    from seqtui.engine.data.pipeline import make_split
+    from seqtui.engine.data.subwords import SubwordTokenizer, learn
+    from seqtui.engine.models.keras_builder import build_keras_model
 
     keras.utils.disable_interactive_logging()
     warnings.filterwarnings("ignore", category=UserWarning)  # the warm-up's take(3) "ran out"

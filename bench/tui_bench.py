@@ -103,7 +103,7 @@ def environment(runs_dir: Path) -> dict[str, str]:
 def seed_runs(runs_dir: Path, count: int) -> None:
     """Finished runs to list, with realistic logs (epochs and throttled batch events)."""
     from seqtui.engine.config import Config
-    from seqtui.engine.runstore import create_run
+    from seqtui.engine.runs.store import create_run
 
     for index in range(count):
         config = Config()
@@ -251,7 +251,8 @@ def main() -> int:
             app.quit()
             results["load_average_1m"] = os.getloadavg()[0]
         finally:
-            from seqtui.engine.runstore import process_alive, request_stop
+            from seqtui.engine.runs.control import request_stop
+            from seqtui.engine.runs.process import process_alive
 
             for run_dir in run_dirs:
                 request_stop(run_dir)

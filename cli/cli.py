@@ -52,7 +52,7 @@ def add_runs_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def runs_dir_of(args: argparse.Namespace):
-    from seqtui.engine.runstore import resolve_runs_dir
+    from seqtui.engine.runs.store import resolve_runs_dir
 
     return resolve_runs_dir(getattr(args, "runs_dir", None) or getattr(args, "top_runs_dir", None))
 

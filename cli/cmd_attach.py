@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def pick_run(ref: str | None, runs_dir) -> str:
     """The run to attach to, as a path string; BadInput when there is none."""
-    from seqtui.engine.runstore import find_run, list_runs
+    from seqtui.engine.runs.store import find_run, list_runs
 
     if ref:
         return str(find_run(ref, runs_dir))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from seqtui.cli import add_runs_dir, runs_dir_of
-from seqtui.engine.runstore import find_run
+from seqtui.engine.runs.store import find_run
 
 ORDER = 55
 
@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from seqtui.engine.compare import load_runs, render_markdown, write_comparison
     from seqtui.engine.errors import BadInput
+    from seqtui.engine.reports.compare import load_runs, render_markdown, write_comparison
 
     if len(args.runs) < 2:
         raise BadInput("compare takes two or more runs")

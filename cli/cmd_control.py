@@ -16,14 +16,10 @@ from pathlib import Path
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runstore import (
-    CONTROL_DIR,
-    PID_FILE,
-    find_run,
-    read_run,
-    request_resume,
-    request_stop,
-)
+from seqtui.engine.runs.control import CONTROL_DIR, request_resume, request_stop
+from seqtui.engine.runs.process import PID_FILE
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import find_run
 
 ORDER = 60
 
@@ -83,7 +79,7 @@ def handle_resume(args: argparse.Namespace) -> int:
         (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
     request_resume(run_dir)  # a stale pause request would hold the run at its first batch
     if args.detach:
-        from seqtui.engine.launch import spawn_training
+        from seqtui.engine.training.launch import spawn_training
 
         pid = spawn_training(run_dir, resume=True)
         print(f"{info.id}: resuming from epoch {info.epochs_done + 1} in the background "

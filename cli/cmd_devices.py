@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def collect() -> dict[str, Any]:
-    from seqtui.engine.devices import build_info, describe_devices, quiet_stderr
-    from seqtui.engine.gpu_stats import gpu_snapshot, nvml_unavailable_reason
+    from seqtui.engine.training.gpu_stats import gpu_snapshot, nvml_unavailable_reason
+    from seqtui.engine.training.inventory import build_info, describe_devices, quiet_stderr
 
     with quiet_stderr():  # TensorFlow's start-up chatter about CUDA drivers
         import tensorflow as tf

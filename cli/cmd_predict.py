@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runstore import find_run
+from seqtui.engine.runs.store import find_run
 
 ORDER = 60
 
@@ -54,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     for position, text in enumerate(args.texts, start=1):
         if not text.strip():
             raise BadInput(f"TEXT {position} is empty")
-    from seqtui.engine.predict import Predictor, find_checkpoint
+    from seqtui.engine.reports.predict import Predictor, find_checkpoint
 
     find_checkpoint(run_dir)  # say so before TensorFlow takes seconds to load
     with native_stderr_quiet():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from seqtui.cli import add_runs_dir, runs_dir_of
-from seqtui.engine.runstore import find_run
+from seqtui.engine.runs.store import find_run
 
 ORDER = 50
 
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from seqtui.engine.report import write_report
+    from seqtui.engine.reports.writer import write_report
 
     md_path, html_path = write_report(find_run(args.run, runs_dir_of(args)))
     print(md_path)

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from seqtui.cli import add_runs_dir, runs_dir_of
-from seqtui.engine.runstore import RunInfo, list_runs
+from seqtui.engine.runs.status import RunInfo
+from seqtui.engine.runs.store import list_runs
 
 ORDER = 30
 

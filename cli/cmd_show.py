@@ -8,8 +8,9 @@ from rich.console import Console
 from rich.table import Table
 
 from seqtui.cli import add_runs_dir, runs_dir_of
-from seqtui.engine.runstore import find_run, read_run
-from seqtui.engine.textplot import line_plot
+from seqtui.engine.reports.textplot import line_plot
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import find_run
 
 ORDER = 40
 

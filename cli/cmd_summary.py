@@ -7,7 +7,7 @@ import argparse
 
 from seqtui.engine.config import Config
 from seqtui.engine.errors import BadInput
-from seqtui.engine.models import summarize
+from seqtui.engine.models.summary import summarize
 from seqtui.options import MODEL_FLAGS, TOKENIZER_FLAGS, add_flags, apply_flags, check
 
 ORDER = 20

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_runs_dir, runs_dir_of
 from seqtui.engine.config import Config
-from seqtui.engine.devices import check_devices, cluster_task
 from seqtui.engine.errors import BadInput
-from seqtui.engine.priority import DEFAULT_NICE, background_nice, lower_priority
+from seqtui.engine.training.devices import cluster_task
+from seqtui.engine.training.inventory import check_devices
+from seqtui.engine.training.preflight import preflight
+from seqtui.engine.training.priority import DEFAULT_NICE, background_nice, lower_priority
 from seqtui.options import (
     ALL_FLAGS,
     DATA_FLAGS,
@@ -69,11 +71,11 @@ def handle(args: argparse.Namespace) -> int:
         from seqtui.multiworker import train_worker
 
         return train_worker(config, runs_dir_of(args), task, detach=args.detach)
-    from seqtui.engine.runstore import create_run
+    from seqtui.engine.runs.store import create_run
 
     run_dir = create_run(config, runs_dir_of(args))
     if args.detach:
-        from seqtui.engine.launch import spawn_training
+        from seqtui.engine.training.launch import spawn_training
 
         pid = spawn_training(run_dir)
         print(f"{run_dir.name}: training in the background (pid {pid})")
@@ -82,17 +84,6 @@ def handle(args: argparse.Namespace) -> int:
     return train_run_dir(run_dir, resume=False, show=True)
 
 
-def preflight(config: Config) -> None:
-    """Cheap checks, so a typo never leaves a run directory behind (the TUI's form calls it too):
-    local dataset paths, layout and columns, and the cluster; no TensorFlow."""
-    from seqtui.engine.datasets import check_local
-
-    check_local(config)
-    check_devices(config.hardware, count_gpus=False)  # a bad TF_CONFIG; TUI: no TensorFlow
-    try:
-        background_nice()  # a detached run would read it too late to say so
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
 
 
 def _detached() -> bool:
@@ -101,7 +92,8 @@ def _detached() -> bool:
 
 def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
     """Train a run directory in this process: the training process of DESIGN §2."""
-    from seqtui.engine.runstore import RunRecorder, write_pid
+    from seqtui.engine.runs.process import write_pid
+    from seqtui.engine.runs.store import RunRecorder
 
     if not (run_dir / "config.json").is_file():
         raise BadInput(f"{run_dir} is not a run directory (no config.json)")
@@ -136,9 +128,9 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
 
         display = RichProgress(Console(), run_id=run_dir.name)
 
-    from seqtui.engine.callbacks import ControlCallback
-    from seqtui.engine.events import fan_out
-    from seqtui.engine.train import train
+    from seqtui.engine.runs.events import fan_out
+    from seqtui.engine.training.callbacks import ControlCallback
+    from seqtui.engine.training.train import train
 
     listener = fan_out(recorder, display)
     control = ControlCallback(run_dir, listener)
@@ -174,7 +166,7 @@ def _write_report(run_dir: Path) -> None:
     """Every ending leaves a report of what exists; a report that fails must not mask the run's
     own outcome, so its error goes to stderr (worker.log) and nothing more."""
     try:
-        from seqtui.engine.report import write_report
+        from seqtui.engine.reports.writer import write_report
 
         write_report(run_dir)
     except Exception as exc:  # noqa: BLE001

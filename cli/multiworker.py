@@ -17,8 +17,8 @@ from typing import Any
 
 from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from seqtui.engine.config import Config
-from seqtui.engine.devices import ClusterTask, worker_log_path
 from seqtui.engine.errors import BadInput
+from seqtui.engine.training.devices import ClusterTask, worker_log_path
 
 WORKER_LOG_ENV = "SEQTUI_WORKER_LOG"  # a detached worker's log, chosen by its spawner
 
@@ -37,9 +37,9 @@ def train_worker(config: Config, runs_dir: Path, task: ClusterTask, detach: bool
     from rich.console import Console
 
     from seqtui.cmd_train import _graceful_stop_on
-    from seqtui.engine.callbacks import ControlCallback
-    from seqtui.engine.events import EventLog, fan_out
-    from seqtui.engine.train import train
+    from seqtui.engine.runs.events import EventLog, fan_out
+    from seqtui.engine.training.callbacks import ControlCallback
+    from seqtui.engine.training.train import train
     from seqtui.progress import RichProgress
 
     log = EventLog(log_path)

@@ -57,7 +57,7 @@ def _units(text: str) -> list[int]:
 
 
 def _devices(text: str) -> list[str]:
-    from seqtui.engine.devices import parse_device_list
+    from seqtui.engine.training.devices import parse_device_list
 
     return parse_device_list(text)
 

@@ -28,6 +28,8 @@ STRATEGIES = ("none", "mirrored", "multi-worker")
 MONITORS = ("val_loss", "val_accuracy")
 DATASET_KINDS = ("demo", "imdb", "tfds:", "folder:", "csv:", "jsonl:")
 
+SEEDS_SUBWORDS_VOCAB_SIZE = 8185  # TFDS imdb_reviews/subwords8k: build_from_corpus(target 2**13)
+
 # Units a preset uses when the user gives none: the seeds' figures.
 DEFAULT_UNITS = {
     "gap": [],
@@ -153,6 +155,15 @@ class Config:
         if self.model.units is None:
             return list(DEFAULT_UNITS.get(self.model.preset, [64]))
         return list(self.model.units)
+
+    @property
+    def planned_vocab_size(self) -> int:
+        """The embedding's input_dim before any data is seen. The subwords tokenizer's default
+        is the seeds' 8,185-id vocabulary (TFDS imdb_reviews/subwords8k), not the words one."""
+        size = self.tokenizer.vocab_size
+        if self.tokenizer.kind == "subwords" and size == TokenizerConfig().vocab_size:
+            return SEEDS_SUBWORDS_VOCAB_SIZE
+        return size
 
     def resolved(self) -> Config:
         """A copy with preset defaults filled in and the run name set: what config.json holds."""

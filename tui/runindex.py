@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqtui.engine.events import Event, EventTail
-from seqtui.engine.runstore import RunInfo, run_info
+from seqtui.engine.runs.events import Event, EventTail
+from seqtui.engine.runs.status import RunInfo, run_info
 
 # How EventLog writes a batch event (type comes first): most of a long log, and the run list
 # never needs them, so they are dropped before parsing.

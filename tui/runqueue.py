@@ -22,8 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from seqtui.engine.events import EventLog, make_event
-from seqtui.engine.runstore import CONTROL_DIR, PID_FILE, process_alive, write_private
+from seqtui.engine.runs.control import CONTROL_DIR
+from seqtui.engine.runs.events import EventLog, make_event
+from seqtui.engine.runs.files import write_private
+from seqtui.engine.runs.process import PID_FILE, process_alive
 
 QUEUE_DIR = ".queue"
 POLL_SECONDS = 1.0
@@ -138,7 +140,7 @@ def _wait(run_dir: Path, pid: int) -> None:
 
 def work(runs_dir: Path) -> int:
     """Train queued runs one after another; returns how many were started."""
-    from seqtui.engine.launch import spawn_training
+    from seqtui.engine.training.launch import spawn_training
 
     runs_dir = Path(runs_dir)
     started = 0

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from seqtui.engine.events import Event
+from seqtui.engine.runs.events import Event
 
 # A batch-loss trace is a light line under the epoch curves; keep it bounded.
 MAX_BATCH_POINTS = 400

@@ -36,13 +36,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seqtui.engine.config import Config, TokenizerConfig
-from seqtui.engine.events import Listener, make_event
+from seqtui.engine.config import SEEDS_SUBWORDS_VOCAB_SIZE, Config
+from seqtui.engine.runs.events import Listener, make_event
 
 if TYPE_CHECKING:
     import tensorflow as tf
 
-SEEDS_VOCAB_SIZE = 8185  # TFDS imdb_reviews/subwords8k: build_from_corpus(target 2**13)
+SEEDS_VOCAB_SIZE = SEEDS_SUBWORDS_VOCAB_SIZE
 ALGORITHM = "wordpiece-v1"  # bump when the way a vocabulary is learned changes: new cache keys
 PAD, UNK = "[PAD]", "[UNK]"
 HF_FILE = "subwords.json"  # the `tokenizers` file inside assets/
@@ -52,8 +52,7 @@ BATCH = 2000  # texts per progress step while learning and encoding
 
 def subword_vocab_size(config: Config) -> int:
     """Ids of the subwords tokenizer (its embedding's input_dim) for this config."""
-    size = config.tokenizer.vocab_size
-    return SEEDS_VOCAB_SIZE if size == TokenizerConfig().vocab_size else size
+    return config.planned_vocab_size
 
 
 def cache_dir() -> Path:
@@ -144,7 +143,7 @@ class SubwordTokenizer:
         return list(self.hf.encode(text, add_special_tokens=False).tokens)
 
     def save(self, assets_dir: Path) -> None:
-        from seqtui.engine.tokenizers import TOKENIZER_FILE
+        from seqtui.engine.data.tokenizers import TOKENIZER_FILE
 
         assets_dir = Path(assets_dir)
         assets_dir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Tokenizers turn texts into id sequences (0 is padding, never a token) and save what predict
 needs into the run's assets/. `words` is Keras's TextVectorization; `subwords` lives in
-`seqtui.engine.subwords`. Imports TensorFlow: training and predict processes only.
+`seqtui.engine.data.subwords`. Imports TensorFlow: training and predict processes only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import tensorflow as tf
 
 from seqtui.engine.config import Config
-from seqtui.engine.events import Listener
+from seqtui.engine.runs.events import Listener
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -96,11 +96,11 @@ class WordsTokenizer:
 
 
 def build_tokenizer(config: Config, train_texts: list[str], emit: Listener) -> Tokenizer:
-    from seqtui.engine.events import make_event
+    from seqtui.engine.runs.events import make_event
 
     kind = config.tokenizer.kind
     if kind == "subwords":
-        from seqtui.engine.subwords import build_subword_tokenizer
+        from seqtui.engine.data.subwords import build_subword_tokenizer
 
         return build_subword_tokenizer(config, train_texts, emit)
     emit(make_event("stage", stage="vocabulary",
@@ -114,7 +114,7 @@ def load_tokenizer(assets_dir: Path) -> Tokenizer:
     """The tokenizer a run saved, for predict and error analysis."""
     settings = json.loads((Path(assets_dir) / TOKENIZER_FILE).read_text(encoding="utf-8"))
     if settings["kind"] == "subwords":
-        from seqtui.engine.subwords import SubwordTokenizer
+        from seqtui.engine.data.subwords import SubwordTokenizer
 
         return SubwordTokenizer.load(Path(assets_dir), settings)
     return WordsTokenizer.load(Path(assets_dir), settings)

@@ -13,24 +13,14 @@ from typing import Any
 
 from seqtui.engine.config import differing_settings
 from seqtui.engine.errors import BadInput
-from seqtui.engine.report import (
-    PALETTE,
-    STATUS_WORDS,
-    TEXT_MARKERS,
-    epoch_time_stats,
-    fmt_num,
-    fmt_seconds,
-    fmt_time,
-    fmt_value,
-    html_page,
-    html_table,
-    md_table,
-    metric_keys,
-    series,
-    svg_chart,
-)
-from seqtui.engine.runstore import RunInfo, read_run, write_private
-from seqtui.engine.textplot import line_plot
+from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value
+from seqtui.engine.reports.html import html_page, html_table
+from seqtui.engine.reports.markdown import TEXT_MARKERS, md_table
+from seqtui.engine.reports.model import STATUS_WORDS, epoch_time_stats, metric_keys, series
+from seqtui.engine.reports.svg import PALETTE, svg_chart
+from seqtui.engine.reports.textplot import line_plot
+from seqtui.engine.runs.files import write_private
+from seqtui.engine.runs.status import RunInfo, read_run
 
 
 def run_labels(runs: list[RunInfo]) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.errors import BadInput
-from seqtui.engine.events import read_events
+from seqtui.engine.runs.events import read_events
 
 CHECKPOINTS = ("best.keras", "last.keras")
 INFERENCE_BATCH = 256
@@ -121,8 +121,8 @@ class Predictor:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import keras
 
-        import seqtui.engine.keras_layers  # noqa: F401 - registers MaskedConv1D for loading
-        from seqtui.engine.tokenizers import load_tokenizer
+        import seqtui.engine.models.layers  # noqa: F401 - registers MaskedConv1D for loading
+        from seqtui.engine.data.tokenizers import load_tokenizer
 
         keras.utils.disable_interactive_logging()
         try:

@@ -15,8 +15,8 @@ from typing import Any
 
 import keras
 
-from seqtui.engine.events import Listener, make_event
-from seqtui.engine.runstore import CONTROL_DIR
+from seqtui.engine.runs.control import CONTROL_DIR
+from seqtui.engine.runs.events import Listener, make_event
 
 BATCH_EVENTS_PER_SECOND = 4
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seqtui.engine.runstore import write_pid
+from seqtui.engine.runs.process import write_pid
 
 
 def worker_command(run_dir: Path, resume: bool = False) -> list[str]:

@@ -21,22 +21,24 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from seqtui import __version__  # noqa: E402
-from seqtui.engine.callbacks import CheckpointCallback, ControlCallback, EventCallback  # noqa: E402
 from seqtui.engine.config import Config  # noqa: E402
-from seqtui.engine.data import dataset_facts, load_dataset  # noqa: E402
-from seqtui.engine.devices import (  # noqa: E402
-    cluster_callbacks,
-    hardware_warnings,
-    local_model,
-    memory_probe,
-    setup_hardware,
-)
+from seqtui.engine.data.dataset import load_dataset  # noqa: E402
+from seqtui.engine.data.pipeline import make_split, truncate  # noqa: E402
+from seqtui.engine.data.textdata import dataset_facts  # noqa: E402
+from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
 from seqtui.engine.errors import BadInput  # noqa: E402
-from seqtui.engine.events import Listener, make_event  # noqa: E402
-from seqtui.engine.models import build_keras_model, summarize  # noqa: E402
-from seqtui.engine.pipeline import make_split, truncate  # noqa: E402
-from seqtui.engine.runstore import epoch_records, read_events  # noqa: E402
-from seqtui.engine.tokenizers import build_tokenizer  # noqa: E402
+from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.models.summary import summarize  # noqa: E402
+from seqtui.engine.runs.events import Listener, make_event, read_events  # noqa: E402
+from seqtui.engine.runs.files import write_private  # noqa: E402
+from seqtui.engine.runs.status import epoch_records  # noqa: E402
+from seqtui.engine.training.callbacks import (  # noqa: E402
+    CheckpointCallback,
+    ControlCallback,
+    EventCallback,
+)
+from seqtui.engine.training.distribution import cluster_callbacks, local_model
+from seqtui.engine.training.hardware import hardware_warnings, memory_probe, setup_hardware
 
 keras.utils.disable_interactive_logging()  # seqtui draws progress; Keras prints nothing
 
@@ -116,6 +118,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     tokenizer = build_tokenizer(config, data.train_texts, emit)
     if run_dir:
         tokenizer.save(run_dir / "assets")
+        record_effective_config(run_dir, config, tokenizer.vocab_size)
     emit(make_event("stage", stage="tokenizing",
                     message=f"tokenizing {len(data.train_texts) + len(data.test_texts):,} texts"))
     max_length = config.tokenizer.max_length
@@ -135,7 +138,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         model = build_keras_model(config, num_classes, tokenizer.vocab_size,
                                   mixed_precision=config.hardware.mixed_precision)
         if resume and run_dir and (run_dir / "checkpoints" / "last.keras").exists():
-            import seqtui.engine.keras_layers  # noqa: F401 - registers MaskedConv1D for loading
+            import seqtui.engine.models.layers  # noqa: F401 - registers MaskedConv1D for loading
 
             model = keras.models.load_model(run_dir / "checkpoints" / "last.keras",
                                             safe_mode=True)
@@ -192,17 +195,25 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     result = TrainingResult(status=status, best_epoch=events_cb.best_epoch,
                             best={tr.monitor: events_cb.best_value}, params=params,
                             seconds=round(time.time() - started, 3))
-    # --- end of run: analysis on the test split (issue 5 owns finish_run) ---
+    # The test split is scored once, with the weights predict would use.
     if run_dir and hw.is_chief:
-        from seqtui.engine.analysis import finish_run
+        from seqtui.engine.training.evaluate import finish_run
 
         finish_run(run_dir, local_model(model, hw), data, tokenizer, test_split, emit)
-    # --- end of the end-of-run block ---
     emit(make_event("run_finished", **result))
     result["model"] = model
     result["data"] = data
     result["tokenizer"] = tokenizer
     return result
+
+
+def record_effective_config(run_dir: Path, config: Config, vocab_size: int) -> None:
+    """config.json holds what ran, not what was asked: the vocabulary the tokenizer built (the
+    subwords default of 10,000 asks for the seeds' 8,185 ids), so `seqtui train --config
+    RUN/config.json` trains the same model and a reader never needs to know the defaults."""
+    effective = config.resolved()
+    effective.tokenizer.vocab_size = int(vocab_size)
+    write_private(run_dir / "config.json", effective.to_json() + "\n")
 
 
 def _previous_epochs(run_dir: Path | None) -> list[dict[str, Any]]:

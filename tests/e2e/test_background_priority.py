@@ -13,16 +13,17 @@ from pathlib import Path
 import pytest
 
 from helpers import TINY_FLAGS, run_seqtui, wait_for
-from seqtui.engine.events import read_events
-from seqtui.engine.priority import ENV, background_nice
-from seqtui.engine.runstore import process_alive, request_pause, request_resume, request_stop
+from seqtui.engine.runs.control import request_pause, request_resume, request_stop
+from seqtui.engine.runs.events import read_events
+from seqtui.engine.runs.process import process_alive
+from seqtui.engine.training.priority import ENV, background_nice
 
 FLAGS = [*TINY_FLAGS, "--preset", "lstm", "--units", "8", "--demo-size", "400",
          "--batch-size", "16", "--epochs", "20"]
 
 PROBE = textwrap.dedent('''
     import json, os
-    from seqtui.engine.priority import lower_priority
+    from seqtui.engine.training.priority import lower_priority
     def autogroup():
         # "/autogroup-N nice K", or empty when the process is in no autogroup (its session is
         # init's, as for a service or a CI runner), or no such file (not Linux, or no autogroup).

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from helpers import TINY_FLAGS, run_seqtui, wait_for
-from seqtui.engine.events import read_events
-from seqtui.engine.runstore import read_run, request_pause
+from seqtui.engine.runs.control import request_pause
+from seqtui.engine.runs.events import read_events
+from seqtui.engine.runs.status import read_run
 
 # lstm so an epoch has enough batches to be caught in the middle of; no dropout: deterministic.
 FLAGS = [*TINY_FLAGS, "--preset", "lstm", "--units", "8", "--demo-size", "400",
@@ -146,8 +147,8 @@ def test_control_bad_input(tmp_path, args, words):
 
 def test_resume_needs_a_checkpoint(tmp_path):
     from seqtui.engine.config import Config
-    from seqtui.engine.events import EventLog, make_event
-    from seqtui.engine.runstore import create_run
+    from seqtui.engine.runs.events import EventLog, make_event
+    from seqtui.engine.runs.store import create_run
 
     run_dir = create_run(Config(), tmp_path / "runs")
     EventLog(run_dir / "events.jsonl")(make_event("run_started"))  # died before epoch 1

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from helpers import TINY_FLAGS, run_seqtui
-from seqtui.engine.events import read_events
-from seqtui.engine.runstore import read_run
+from seqtui.engine.runs.events import read_events
+from seqtui.engine.runs.status import read_run
 
 TIMEOUT = 300  # seconds for a whole two-worker run; a hang fails the test instead of CI
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from seqtui.engine.runstore import list_runs, process_alive, read_run
+from seqtui.engine.runs.process import process_alive
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import list_runs
 from seqtui.tui.formfields import sections
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,

@@ -11,11 +11,13 @@ import pytest
 
 import seqtui.engine
 
-ENGINE_MODULES = sorted(m.name for m in pkgutil.iter_modules(seqtui.engine.__path__))
+ENGINE_MODULES = sorted(m.name.removeprefix("seqtui.engine.") for m in
+                        pkgutil.walk_packages(seqtui.engine.__path__, "seqtui.engine."))
 
 
 def test_the_engine_has_modules_to_check():
-    assert {"config", "train", "runstore", "models"} <= set(ENGINE_MODULES)
+    assert {"config", "training.train", "runs.store", "models.summary", "data.tfds",
+            "reports.html"} <= set(ENGINE_MODULES)
 
 
 @pytest.mark.parametrize("module", ENGINE_MODULES)
@@ -32,8 +34,10 @@ def test_engine_module_does_not_import_textual(module: str):
     assert out.stdout.strip() == "", f"seqtui.engine.{module} imported {out.stdout.strip()}"
 
 
-@pytest.mark.parametrize("module", ["config", "runstore", "events", "models", "launch",
-                                    "textplot", "demo", "errors"])
+@pytest.mark.parametrize("module", ["config", "errors", "runs.store", "runs.status",
+                                    "runs.events", "runs.control", "models.summary",
+                                    "models.specs", "training.launch", "reports.textplot",
+                                    "reports.analysis", "data.demo"])
 def test_light_engine_modules_do_not_import_tensorflow(module: str):
     """What the TUI imports to browse runs and preview models must not pull in TensorFlow."""
     code = f"import sys, seqtui.engine.{module}; print('tensorflow' in sys.modules)"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from seqtui.engine.config import Config
-from seqtui.engine.runstore import write_pid
+from seqtui.engine.runs.process import write_pid
 
 T0 = 1_790_000_000.0  # a fixed clock: nothing in a screen depends on when the test runs
 

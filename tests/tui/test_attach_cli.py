@@ -10,7 +10,7 @@ import pytest
 
 from seqtui.cmd_attach import pick_run
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runstore import write_pid
+from seqtui.engine.runs.process import write_pid
 
 
 def test_a_run_that_does_not_exist_is_one_line_and_exit_2(runs):

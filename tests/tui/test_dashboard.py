@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import wait_until
-from seqtui.engine.runstore import CONTROL_DIR
+from seqtui.engine.runs.control import CONTROL_DIR
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
 from seqtui.tui.screens.runs import RunsScreen

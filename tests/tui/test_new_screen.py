@@ -9,8 +9,9 @@ import pytest
 
 from helpers import wait_until
 from seqtui.engine.config import Config
-from seqtui.engine.models import summarize
-from seqtui.engine.runstore import list_runs, process_alive
+from seqtui.engine.models.summary import summarize
+from seqtui.engine.runs.process import process_alive
+from seqtui.engine.runs.store import list_runs
 from seqtui.tui.runqueue import read_queue
 from seqtui.tui.screens.dashboard import DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
@@ -201,7 +202,8 @@ async def test_ctrl_q_queues_configs_that_run_one_after_another(runs, make_app):
 
 async def test_a_queued_run_that_is_stopped_never_starts(runs, make_app, tmp_path: Path):
     """Stop on a queued run takes it off the queue: the runner marks it stopped."""
-    from seqtui.engine.runstore import create_run, request_stop
+    from seqtui.engine.runs.control import request_stop
+    from seqtui.engine.runs.store import create_run
     from seqtui.tui.runqueue import work
 
     config = runs.tiny("gap", epochs=1)

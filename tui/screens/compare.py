@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Select, Static
 
 from seqtui.engine.config import differing_settings
-from seqtui.engine.runstore import RunInfo
+from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.metric_plot import MetricPlot
 

@@ -21,15 +21,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import RichLog, Static, TabbedContent, TabPane
 
-from seqtui.engine.events import Event, EventTail
-from seqtui.engine.runstore import (
-    PID_FILE,
-    is_paused,
-    process_alive,
-    request_pause,
-    request_resume,
-    request_stop,
-)
+from seqtui.engine.runs.control import is_paused, request_pause, request_resume, request_stop
+from seqtui.engine.runs.events import Event, EventTail
+from seqtui.engine.runs.process import PID_FILE, process_alive
 from seqtui.tui.runstate import RunState, overfitting_note
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.epoch_table import EpochTable
@@ -158,7 +152,7 @@ class DashboardScreen(Screen):
             analysis = None
             if not self._analysis_shown and (not alive or any(
                     e.get("type") == "analysis" for e in events)):
-                from seqtui.engine.analysis import read_analysis
+                from seqtui.engine.reports.analysis import read_analysis
 
                 analysis = read_analysis(self.run_dir)
         finally:
@@ -208,7 +202,7 @@ class DashboardScreen(Screen):
             text = summary.read_text(encoding="utf-8", errors="replace")
         else:
             from seqtui.engine.config import Config
-            from seqtui.engine.models import summarize
+            from seqtui.engine.models.summary import summarize
 
             try:
                 text = summarize(Config.from_dict(self.config)).table() + \
@@ -314,7 +308,7 @@ def worker_log_tail(run_dir: Path, lines: int = 15) -> str:
 def format_analysis(analysis: dict) -> str:
     """The error analysis as plain text: summary, per-class precision/recall, confusion matrix,
     and the mistakes the model was surest of."""
-    from seqtui.engine.analysis import summary_line
+    from seqtui.engine.reports.analysis import summary_line
 
     classes = [str(c) for c in analysis.get("classes", [])]
     width = max([len(c) for c in classes] + [9])

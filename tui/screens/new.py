@@ -193,7 +193,7 @@ class NewExperimentScreen(Screen):
             self.notify(f"{first.label}: {self.errors[first.key]}", title="Fix this first",
                         severity="error")
             return None
-        from seqtui.cmd_train import preflight
+        from seqtui.engine.training.preflight import preflight
 
         try:
             preflight(self.config)
@@ -215,8 +215,8 @@ class NewExperimentScreen(Screen):
         config = self.ready_config()
         if config is None:
             return
-        from seqtui.engine.launch import spawn_training
-        from seqtui.engine.runstore import create_run
+        from seqtui.engine.runs.store import create_run
+        from seqtui.engine.training.launch import spawn_training
 
         try:
             run_dir = create_run(config, self.app.runs_dir)
@@ -232,7 +232,7 @@ class NewExperimentScreen(Screen):
         config = self.ready_config()
         if config is None:
             return
-        from seqtui.engine.runstore import create_run
+        from seqtui.engine.runs.store import create_run
         from seqtui.tui.runqueue import enqueue
 
         try:

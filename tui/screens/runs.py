@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from seqtui.engine.runstore import RunInfo
+from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.runs_table import RunsTable, display_status

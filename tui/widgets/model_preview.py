@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.engine.config import Config
-from seqtui.engine.models import format_shape, summarize
+from seqtui.engine.models.summary import format_shape, summarize
 
 
 class ModelPreview(Static):

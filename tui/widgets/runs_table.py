@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-from seqtui.engine.runstore import RunInfo
+from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.widgets.progress_panel import STATUS_STYLE
 
 MARK = "●"

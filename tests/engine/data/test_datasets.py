@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from seqtui.engine.config import Config
-from seqtui.engine.data import load_dataset
-from seqtui.engine.datasets import check_local, holdout, label_key, load_external
+from seqtui.engine.data.checks import check_local
+from seqtui.engine.data.common import holdout, label_key
+from seqtui.engine.data.dataset import load_dataset, load_external
 from seqtui.engine.errors import BadInput, DataError
 
 POS = ["a wonderful film, moving and funny", "great acting and a clever plot",
@@ -378,7 +379,7 @@ def test_imdb_offline_fails_fast_naming_the_offline_routes(tmp_path, monkeypatch
 def test_tfds_progress_bars_become_stage_events() -> None:
     from tensorflow_datasets.core.utils import tqdm_utils
 
-    from seqtui.engine.datasets import _tfds_watched
+    from seqtui.engine.data.tfds import _tfds_watched
 
     events: list[dict] = []
     with _tfds_watched(events.append, "imdb_reviews"):

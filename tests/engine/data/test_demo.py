@@ -4,8 +4,8 @@ embedding + pooling baseline stays well behind a recurrent model."""
 from __future__ import annotations
 
 from helpers import tiny_config
-from seqtui.engine.demo import demo_splits, make_demo
-from seqtui.engine.train import train
+from seqtui.engine.data.demo import demo_splits, make_demo
+from seqtui.engine.training.train import train
 
 
 def test_demo_is_deterministic_and_balanced():

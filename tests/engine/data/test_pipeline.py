@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from seqtui.engine.pipeline import count_batches, make_split, padding_efficiency, truncate
+from seqtui.engine.data.pipeline import count_batches, make_split, padding_efficiency, truncate
 
 
 def ragged(lengths: list[int] | np.ndarray, seed: int = 0) -> tf.RaggedTensor:
@@ -107,7 +107,7 @@ def test_count_batches_matches_windows() -> None:
 def test_a_text_with_no_token_reads_as_one_unknown_word():
     import tensorflow as tf
 
-    from seqtui.engine.pipeline import OOV_ID, truncate
+    from seqtui.engine.data.pipeline import OOV_ID, truncate
 
     ids = tf.ragged.constant([[5, 6], [], [7], []], dtype=tf.int32)
     assert truncate(ids, None).to_list() == [[5, 6], [OOV_ID], [7], [OOV_ID]]
@@ -118,7 +118,7 @@ def test_punctuation_only_texts_do_not_turn_the_loss_to_nan(tmp_path):
     import json
 
     from helpers import tiny_config
-    from seqtui.engine.train import train
+    from seqtui.engine.training.train import train
 
     rows = [{"text": "!!! ...", "label": i % 2} for i in range(20)]
     rows += [{"text": f"a {'good' if i % 2 else 'bad'} film", "label": i % 2} for i in range(60)]

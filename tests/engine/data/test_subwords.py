@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from seqtui.engine.config import Config
-from seqtui.engine.models import summarize
-from seqtui.engine.subwords import (
+from seqtui.engine.data.subwords import (
     SEEDS_VOCAB_SIZE,
     SubwordTokenizer,
     build_subword_tokenizer,
@@ -18,7 +17,8 @@ from seqtui.engine.subwords import (
     learn,
     subword_vocab_size,
 )
-from seqtui.engine.tokenizers import build_tokenizer, load_tokenizer
+from seqtui.engine.data.tokenizers import build_tokenizer, load_tokenizer
+from seqtui.engine.models.summary import summarize
 
 WORDS = ("the film was wonderful and moving but the ending felt unbelievably tedious to me "
          "acting performances script direction remarkable forgettable predictable").split()

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from seqtui.engine.config import PRESETS, Config
-from seqtui.engine.models import build_keras_model, summarize
+from seqtui.engine.models.keras_builder import build_keras_model
+from seqtui.engine.models.summary import summarize
 
 # (preset, vocab, embedding dim, units, max length, total params printed in the seeds)
 SEED_TOTALS = [

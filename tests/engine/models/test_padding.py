@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from seqtui.engine.config import Config
-from seqtui.engine.models import FIXED_LENGTH, build_keras_model
+from seqtui.engine.models.keras_builder import build_keras_model
+from seqtui.engine.models.specs import FIXED_LENGTH
 
 VARIABLE_LENGTH = ["gap", "rnn", "lstm", "bilstm", "stacked-bilstm", "bigru", "conv1d"]
 

@@ -8,10 +8,13 @@ import json
 import pytest
 
 from helpers import tiny_config
-from seqtui.engine.analysis import error_analysis, finish_run, read_analysis
-from seqtui.engine.data import TextData, load_dataset
-from seqtui.engine.events import fan_out, read_events
-from seqtui.engine.runstore import RunRecorder, create_run, read_run
+from seqtui.engine.data.dataset import load_dataset
+from seqtui.engine.data.textdata import TextData
+from seqtui.engine.reports.analysis import error_analysis, read_analysis
+from seqtui.engine.runs.events import fan_out, read_events
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import RunRecorder, create_run
+from seqtui.engine.training.evaluate import finish_run
 
 
 def test_confusion_matrix_precision_recall_and_the_surest_mistakes():
@@ -57,7 +60,7 @@ def test_a_class_never_predicted_has_zero_precision_not_an_error():
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A tiny real run trained in this process: the engine writes analysis.json at its end."""
-    from seqtui.engine.train import train
+    from seqtui.engine.training.train import train
 
     config = tiny_config("gap", training__epochs=2, data__demo_size=240,
                          training__learning_rate=0.01)
@@ -93,7 +96,7 @@ def test_analysis_agrees_with_keras_validation_accuracy(trained):
 
 
 def test_confident_mistakes_match_each_text_predicted_alone(trained):
-    from seqtui.engine.predict import Predictor
+    from seqtui.engine.reports.predict import Predictor
 
     run_dir, config, _ = trained
     analysis = read_analysis(run_dir)
@@ -137,8 +140,8 @@ def test_batched_scores_keep_their_order_and_equal_each_text_alone(preset):
     import numpy as np
     import tensorflow as tf
 
-    from seqtui.engine.models import build_keras_model
-    from seqtui.engine.predict import probabilities
+    from seqtui.engine.models.keras_builder import build_keras_model
+    from seqtui.engine.reports.predict import probabilities
 
     config = tiny_config(preset).resolved()
     model = build_keras_model(config, num_classes=3, vocab_size=40)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from seqtui.cli import main
-from seqtui.engine.compare import write_comparison
 from seqtui.engine.errors import BadInput
+from seqtui.engine.reports.compare import write_comparison
 
 # The run-directory writer and HTML checks of the report tests (tests are not a package).
 _spec = importlib.util.spec_from_file_location(

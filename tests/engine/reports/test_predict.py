@@ -11,8 +11,8 @@ import pytest
 
 from helpers import run_seqtui
 from seqtui.cli import main
-from seqtui.engine.demo import ASPECTS, NEGATIVE, POSITIVE
-from seqtui.engine.runstore import create_run, list_runs
+from seqtui.engine.data.demo import ASPECTS, NEGATIVE, POSITIVE
+from seqtui.engine.runs.store import create_run, list_runs
 
 # Two clauses that agree: the simple kind of demo review, which any trained model gets right.
 POSITIVE_TEXT = f"the {ASPECTS[0]} was {POSITIVE[1]} and the {ASPECTS[1]} was {POSITIVE[2]} ."
@@ -50,7 +50,7 @@ def test_a_run_that_ends_leaves_its_report_and_error_analysis(trained_run):
 
 
 def test_known_sentences_get_the_right_labels(trained_run):
-    from seqtui.engine.predict import Predictor
+    from seqtui.engine.reports.predict import Predictor
 
     predictor = Predictor(trained_run.path)
     assert predictor.checkpoint.name == "best.keras"

@@ -16,9 +16,11 @@ import pytest
 
 from seqtui.cli import main
 from seqtui.engine.config import Config
-from seqtui.engine.events import EventLog, make_event
-from seqtui.engine.report import overfitting_verdict, write_report
-from seqtui.engine.runstore import create_run, write_history, write_pid
+from seqtui.engine.reports.model import overfitting_verdict
+from seqtui.engine.reports.writer import write_report
+from seqtui.engine.runs.events import EventLog, make_event
+from seqtui.engine.runs.process import write_pid
+from seqtui.engine.runs.store import create_run, write_history
 
 SUMMARY = """Layer (type)                    Output Shape                   Param #
 ======================================================================
@@ -369,10 +371,11 @@ def test_report_command_on_a_missing_run_is_one_clear_line(runs_dir, capsys):
     assert err.count("\n") == 1 and "no run 'no-such-run'" in err
 
 
-@pytest.mark.parametrize("module", ["report", "compare", "analysis", "predict"])
+@pytest.mark.parametrize("module", ["writer", "html", "markdown", "compare", "analysis",
+                                    "predict"])
 def test_report_modules_load_without_tensorflow(module):
     """The TUI writes reports and reads analyses without paying for TensorFlow."""
-    code = (f"import sys, seqtui.engine.{module}; "
+    code = (f"import sys, seqtui.engine.reports.{module}; "
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
@@ -385,7 +388,8 @@ def test_a_training_run_that_is_stopped_leaves_its_report(runs_dir):
     the first batch ended (as `seqtui stop` would)."""
     from helpers import tiny_config
     from seqtui.cmd_train import train_run_dir
-    from seqtui.engine.runstore import read_run, request_stop
+    from seqtui.engine.runs.control import request_stop
+    from seqtui.engine.runs.status import read_run
 
     run_dir = create_run(tiny_config("gap", training__epochs=3), runs_dir)
     request_stop(run_dir)

@@ -8,17 +8,12 @@ import sys
 
 import pytest
 
-from seqtui.engine.config import Config
+from seqtui.engine.config import Config, sanitize_name
 from seqtui.engine.errors import BadInput
-from seqtui.engine.events import EventLog, EventTail, make_event, read_events
-from seqtui.engine.runstore import (
-    create_run,
-    find_run,
-    read_run,
-    sanitize_name,
-    write_history,
-    write_pid,
-)
+from seqtui.engine.runs.events import EventLog, EventTail, make_event, read_events
+from seqtui.engine.runs.process import write_pid
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import create_run, find_run, write_history
 
 
 def _epoch(n, val_acc, partial=False):

@@ -15,17 +15,15 @@ import pytest
 
 from helpers import TINY_FLAGS, run_seqtui, tiny_config
 from seqtui.engine.config import HardwareConfig
-from seqtui.engine.devices import (
+from seqtui.engine.errors import BadInput
+from seqtui.engine.training.devices import (
     ClusterTask,
     DevicePlan,
-    Hardware,
     cluster_task,
-    hardware_warnings,
-    memory_probe,
     parse_device_list,
     plan_devices,
 )
-from seqtui.engine.errors import BadInput
+from seqtui.engine.training.hardware import Hardware, hardware_warnings, memory_probe
 
 
 def hw(**fields) -> HardwareConfig:
@@ -182,7 +180,7 @@ def test_recurrent_layers_that_lose_the_cudnn_kernel_are_named_on_a_gpu():
 
 
 def test_peak_gpu_memory_goes_into_epoch_ended_only_when_training_on_a_gpu():
-    from seqtui.engine.callbacks import EventCallback
+    from seqtui.engine.training.callbacks import EventCallback
 
     class Probe:  # the GpuMemoryProbe interface, with the numbers a GPU would give
         resets = 0
@@ -217,7 +215,7 @@ def test_gpu_snapshot_says_why_it_has_nothing_and_never_loads_tensorflow():
     script = textwrap.dedent("""
         import sys
         sys.modules["pynvml"] = None  # as if nvidia-ml-py were not installed
-        from seqtui.engine import gpu_stats
+        from seqtui.engine.training import gpu_stats
         assert gpu_stats.gpu_snapshot() is None
         print(gpu_stats.nvml_unavailable_reason())
         del sys.modules["pynvml"]
@@ -306,7 +304,7 @@ def _xla_works() -> bool:
 def test_mixed_precision_and_xla_are_applied_and_recorded(float32_after):
     if not _xla_works():
         pytest.skip("this TensorFlow build cannot XLA-compile on the CPU")
-    from seqtui.engine.train import train
+    from seqtui.engine.training.train import train
 
     # flatten: fixed-length batches, so XLA compiles a handful of shapes and no more.
     config = tiny_config("flatten", hardware__mixed_precision=True, hardware__jit_compile=True)
@@ -332,7 +330,7 @@ def test_the_form_check_never_loads_tensorflow_even_for_a_named_gpu():
     # The TUI runs preflight before starting a run, and must not load TensorFlow to do it.
     script = textwrap.dedent("""
         import sys
-        from seqtui.cmd_train import preflight
+        from seqtui.engine.training.preflight import preflight
         from seqtui.engine.config import Config
         from seqtui.engine.errors import BadInput
         config = Config()

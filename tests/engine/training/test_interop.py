@@ -9,7 +9,7 @@ import csv
 import pytest
 
 from helpers import tiny_config
-from seqtui.engine.runstore import RunRecorder, create_run
+from seqtui.engine.runs.store import RunRecorder, create_run
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,8 @@ def run_with_keras_csv(tmp_path_factory):
     """One tiny training with --tensorboard, and a real CSVLogger riding along on the same fit."""
     import keras
 
-    from seqtui.engine.callbacks import ControlCallback
-    from seqtui.engine.train import train
+    from seqtui.engine.training.callbacks import ControlCallback
+    from seqtui.engine.training.train import train
 
     class ControlAndCsvLogger(ControlCallback):
         """train() takes a control callback: this one also feeds a Keras CSVLogger."""

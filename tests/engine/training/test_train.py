@@ -12,16 +12,11 @@ import numpy as np
 import pytest
 
 from helpers import tiny_config
-from seqtui.engine.events import fan_out, read_events
-from seqtui.engine.runstore import (
-    RunRecorder,
-    create_run,
-    read_run,
-    request_pause,
-    request_resume,
-    request_stop,
-)
-from seqtui.engine.train import train
+from seqtui.engine.runs.control import request_pause, request_resume, request_stop
+from seqtui.engine.runs.events import fan_out, read_events
+from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.store import RunRecorder, create_run
+from seqtui.engine.training.train import train
 
 
 def _train_into(runs_dir, config, extra=None):
@@ -131,7 +126,7 @@ def test_early_stopping_restores_the_best_weights(runs_dir):
 
 
 def test_multiclass_data_trains_a_softmax_head(runs_dir, monkeypatch):
-    import seqtui.engine.data as data_module
+    import seqtui.engine.data.dataset as data_module
 
     original = data_module.load_dataset
 
@@ -142,8 +137,30 @@ def test_multiclass_data_trains_a_softmax_head(runs_dir, monkeypatch):
         data.class_names = ["a", "b", "c"]
         return data
 
-    monkeypatch.setattr("seqtui.engine.train.load_dataset", three_classes)
+    monkeypatch.setattr("seqtui.engine.training.train.load_dataset", three_classes)
     run_dir, result = _train_into(runs_dir, tiny_config("gap"))
     assert result["model"].output_shape == (None, 3)
     ready = next(e for e in read_events(run_dir / "events.jsonl") if e.get("stage") == "ready")
     assert ready["class_names"] == ["a", "b", "c"]
+
+
+def test_config_json_records_the_vocabulary_that_ran_and_retrains_the_same_model(runs_dir):
+    """The subwords default asks for 10,000 but builds the seeds' 8,185 ids: config.json says
+    8,185, and training again from that file gives the same model."""
+    from helpers import TINY_FLAGS, run_seqtui
+
+    first = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--tokenizer", "subwords",
+                       "--epochs", "1", runs_dir=runs_dir)
+    assert first.returncode == 0, first.stderr
+    (run_dir,) = runs_dir.iterdir()
+    saved = json.loads((run_dir / "config.json").read_text())
+    assert saved["tokenizer"]["vocab_size"] == 8185
+    rows = (run_dir / "summary.txt").read_text().splitlines()
+    embedding = next(line for line in rows if line.startswith("embedding"))
+    assert embedding.split()[-1] == f"{8185 * 8:,}"  # input_dim x embedding_dim
+
+    again = run_seqtui("train", "--config", str(run_dir / "config.json"), runs_dir=runs_dir)
+    assert again.returncode == 0, again.stderr
+    (second,) = (p for p in runs_dir.iterdir() if p != run_dir)
+    assert json.loads((second / "config.json").read_text())["tokenizer"] == saved["tokenizer"]
+    assert (second / "summary.txt").read_text() == (run_dir / "summary.txt").read_text()

@@ -1,17 +1,11 @@
-"""Datasets as labelled texts: a train and a test split, class names, and facts for reports.
-
-`demo` is generated here; every other source (imdb, tfds:NAME, folder:, csv:, jsonl:) is read by
-`seqtui.engine.datasets`. `--subset` trims each split after loading.
-"""
+"""Labelled texts as the engine passes them around: a train and a test split, class names,
+and the facts reports show (sizes, classes, token lengths). `--subset` trims a split."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 from typing import Any
-
-from seqtui.engine.config import Config
-from seqtui.engine.events import Listener, make_event
 
 
 @dataclass
@@ -42,26 +36,6 @@ def apply_subset(texts: list[str], labels: list[int], subset: float | int | None
     return [texts[i] for i in order], [labels[i] for i in order]
 
 
-def load_dataset(config: Config, listener: Listener | None = None) -> TextData:
-    emit = listener or (lambda event: None)
-    spec = config.data.dataset
-    if spec == "demo":
-        from seqtui.engine.demo import CLASS_NAMES, demo_splits
-
-        emit(make_event("stage", stage="loading", message="generating the demo dataset"))
-        (train_x, train_y), (test_x, test_y) = demo_splits(config.data.demo_size)
-        data = TextData(train_x, train_y, test_x, test_y, list(CLASS_NAMES),
-                        facts={"source": "demo (generated, offline)"})
-    else:
-        from seqtui.engine.datasets import load_external
-
-        data = load_external(config, emit)
-    seed = config.training.seed
-    data.train_texts, data.train_labels = apply_subset(
-        data.train_texts, data.train_labels, config.data.subset, seed)
-    data.test_texts, data.test_labels = apply_subset(
-        data.test_texts, data.test_labels, config.data.subset, seed + 1)
-    return data
 
 
 def dataset_facts(data: TextData, lengths_train: list[int] | None = None) -> dict[str, Any]:

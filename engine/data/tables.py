@@ -1,0 +1,190 @@
+"""csv:PATH and jsonl:PATH: a text column and a label column, a separate test file or a
+held-out fraction. Rows a classifier cannot use are skipped and counted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from seqtui.engine.config import Config
+from seqtui.engine.data.common import (
+    DEFAULTS,
+    LABEL_NAMES,
+    TEXT_NAMES,
+    Tally,
+    _held_out,
+    _pick_column,
+    _repair,
+    class_order,
+    label_key,
+)
+from seqtui.engine.data.folder import _read_text_file
+from seqtui.engine.data.textdata import TextData
+from seqtui.engine.errors import DataError
+from seqtui.engine.runs.events import Listener, make_event
+
+Row = dict[str, Any]
+
+
+def _csv_rows(source: str, text: str, want: str) -> tuple[list[str], list[Row]]:
+    """Header and rows. The delimiter is the one (of , tab ; |) that makes the header hold the
+    wanted text column, else the one giving the most columns, else a comma."""
+    header_line = text.splitlines()[0]
+    best, best_n = ",", 1
+    for delim in (",", "\t", ";", "|"):
+        cols = next(csv.reader([header_line], delimiter=delim), [])
+        if want in [c.strip() for c in cols]:
+            best, best_n = delim, 10**9
+            break
+        if len(cols) > best_n:
+            best, best_n = delim, len(cols)
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # reviews can be longer than 128 KiB
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=best)
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        reader.fieldnames = header
+        rows = list(reader)
+    except csv.Error as exc:
+        raise DataError(f"{source}: not readable as CSV near line {reader.line_num}: {exc}") \
+            from None
+    return header, rows
+
+
+def _jsonl_rows(source: str, text: str, tally: Tally) -> tuple[list[str], list[Row]]:
+    rows: list[Row] = []
+    first_bad: tuple[int, str] | None = None
+    lines = text.splitlines()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            obj, why = None, f"not valid JSON ({exc.msg})"
+        else:
+            why = "not a JSON object"
+        if not isinstance(obj, dict):
+            tally.add("bad_lines")
+            first_bad = first_bad or (n, why)
+            continue
+        rows.append(obj)
+    if not rows:
+        n, why = first_bad or (1, "no rows")
+        raise DataError(f"{source}: line {n} is {why}; JSON Lines needs one object a line, "
+                        'like {"text": "...", "label": 1}')
+    keys: dict[str, None] = {}
+    for row in rows[:1000]:
+        keys.update(dict.fromkeys(row))
+    return list(keys), rows
+
+
+def _table(kind: str, path: Path, config: Config, emit: Listener, tally: Tally,
+           text_col: str | None = None, label_col: str | None = None
+           ) -> tuple[list[str], list[int | str], str, str]:
+    source = f"{kind}:{path}"
+    text = _read_text_file(source, path)
+    d = config.data
+    if kind == "csv":
+        header, rows = _csv_rows(source, text, text_col or d.text_column)
+    else:
+        header, rows = _jsonl_rows(source, text, tally)
+    text_col = text_col or _pick_column(source, header, d.text_column, DEFAULTS.text_column,
+                                        TEXT_NAMES, "text", "--text-column", emit)
+    label_col = label_col or _pick_column(source, header, d.label_column,
+                                          DEFAULTS.label_column, LABEL_NAMES, "label",
+                                          "--label-column", emit)
+    for col, what, flag in ((text_col, "text", "--text-column"),
+                            (label_col, "label", "--label-column")):
+        if col not in header:  # a test file read with the training file's columns
+            raise DataError(f"{source}: no {what} column {col!r}; its columns are "
+                            f"{', '.join(map(repr, header))}; set {flag}")
+    texts: list[str] = []
+    keys: list[int | str] = []
+    for row in rows:
+        value = row.get(text_col)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            tally.add("empty")
+            continue
+        key = label_key(row.get(label_col))
+        if isinstance(key, str):
+            key, _ = _repair(key)
+        if key is None:
+            tally.add("unlabeled")
+            continue
+        value, replaced = _repair(value)
+        tally.add("not_utf8", replaced)
+        texts.append(value)
+        keys.append(key)
+    return texts, keys, text_col, label_col
+
+
+def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextData:
+    """csv:PATH or jsonl:PATH: a text and a label column (names configurable, labels strings or
+    integers); the test split is --test-path (same format and columns) or a held-out fraction."""
+    source = f"{kind}:{path}"
+    emit(make_event("stage", stage="loading", message=f"reading {path}"))
+    tally = Tally()
+    texts, keys, text_col, label_col = _table(kind, path, config, emit, tally)
+    test_texts: list[str] = []
+    test_keys: list[int | str] = []
+    test_path = Path(config.data.test_path).expanduser() if config.data.test_path else None
+    if test_path:
+        test_texts, test_keys, _, _ = _table(kind, test_path, config, emit, tally,
+                                             text_col, label_col)
+    facts: dict[str, Any] = {"source": source, "text_column": text_col,
+                             "label_column": label_col}
+    tally.report(source, emit, facts)
+    if not texts:
+        raise DataError(f"{source}: no usable rows (every row was empty or unlabeled in "
+                        f"columns {text_col!r}/{label_col!r})")
+    order = class_order(set(keys))
+    if len(order) < 2:
+        raise DataError(f"{source}: only one class ({str(order[0])!r}) in column "
+                        f"{label_col!r}; a classifier needs two or more")
+    index = {k: i for i, k in enumerate(order)}
+    labels = [index[k] for k in keys]
+    names = [str(k) for k in order]
+    if test_path:
+        unknown = sorted({str(k) for k in test_keys if k not in index})
+        if unknown:
+            raise DataError(f"{kind}:{test_path}: labels the training file does not have: "
+                            f"{', '.join(map(repr, unknown[:5]))}")
+        if not test_texts:
+            raise DataError(f"{kind}:{test_path}: no usable rows in the test file")
+        test_labels = [index[k] for k in test_keys]
+        facts["test_split"] = str(test_path)
+    else:
+        (texts, labels), (test_texts, test_labels) = _held_out(
+            source, texts, labels, config, facts, " (no --test-path)")
+    return TextData(texts, labels, test_texts, test_labels, names, facts=facts)
+
+
+def _peek_header(kind: str, source: str, path: Path, want: str) -> list[str] | None:
+    """A table's columns from its first line(s); None when the start says too little."""
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    text = head.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    if not text.strip():
+        raise DataError(f"{source}: the file is empty")
+    lines = text.splitlines()
+    if len(head) == 1 << 20:
+        lines = lines[:-1]  # the last line may be cut
+    if kind == "csv":
+        return _csv_rows(source, lines[0] + "\n", want)[0] if lines else None
+    for line in lines[:50]:
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            return list(obj)
+    if len(lines) >= 50 or len(head) < 1 << 20:
+        raise DataError(f"{source}: no JSON object in its first lines; JSON Lines needs one "
+                        'object a line, like {"text": "...", "label": 1}')
+    return None

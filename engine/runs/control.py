@@ -1,0 +1,31 @@
+"""Control files: how a stop, pause or resume request reaches a training process that may have
+been started by someone else (a file in RUN/control/, polled between batches)."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from seqtui.engine.runs.files import write_private
+
+CONTROL_DIR = "control"
+
+
+# ---- control: files in the run directory, so any process (a TUI that restarted, another
+# terminal) can ask; the training process looks for them between batches. ------------------------
+
+def request_stop(run_dir: Path) -> None:
+    write_private(Path(run_dir) / CONTROL_DIR / "stop", "stop\n")
+
+
+def request_pause(run_dir: Path) -> None:
+    write_private(Path(run_dir) / CONTROL_DIR / "pause", "pause\n")
+
+
+def request_resume(run_dir: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (Path(run_dir) / CONTROL_DIR / "pause").unlink()
+
+
+def is_paused(run_dir: Path) -> bool:
+    return (Path(run_dir) / CONTROL_DIR / "pause").exists()

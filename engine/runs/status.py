@@ -1,0 +1,120 @@
+"""What a reader knows of a run from its directory: RunInfo, epochs and the status derived
+from the event log and the process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqtui.engine.runs.events import TERMINAL_TYPES, Event, read_events
+from seqtui.engine.runs.process import PID_FILE, process_alive
+
+# Statuses: the log's last word when there is one, else what the process says.
+FINISHED_STATUSES = ("completed", "stopped", "early_stopped")
+STATUSES = (*FINISHED_STATUSES, "failed", "running", "died", "pending")
+
+
+@dataclass
+class RunInfo:
+    """What a reader of a run directory knows: its status and headline figures."""
+
+    id: str
+    path: Path
+    status: str
+    config: dict[str, Any]
+    events: list[Event] = field(repr=False, default_factory=list)
+    epochs: list[dict[str, Any]] = field(default_factory=list)  # epoch_ended events, in order
+    params: int | None = None
+    epochs_total: int | None = None
+    started: float | None = None
+    ended: float | None = None
+    message: str = ""  # why it failed, or the last stage
+
+    @property
+    def dataset(self) -> str:
+        return str(self.config.get("data", {}).get("dataset", "?"))
+
+    @property
+    def preset(self) -> str:
+        return str(self.config.get("model", {}).get("preset", "?"))
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.epochs)
+
+    def best(self, metric: str = "val_accuracy") -> tuple[int, float] | None:
+        """(epoch number, value) of the best epoch for a metric; lower is better for losses."""
+        values = [(e["epoch"], e["logs"][metric]) for e in self.epochs if metric in e["logs"]]
+        if not values:
+            return None
+        pick = min if "loss" in metric else max
+        return pick(values, key=lambda item: item[1])
+
+    @property
+    def seconds_per_epoch(self) -> float | None:
+        times = [e["seconds"] for e in self.epochs if "seconds" in e]
+        return sum(times) / len(times) if times else None
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("running", "pending")
+
+
+def epoch_records(events: list[Event]) -> list[dict[str, Any]]:
+    """One record per finished epoch, the latest one winning when a resumed run repeats an epoch.
+
+    A partial epoch (stopped mid-way) is not a finished epoch.
+    """
+    by_epoch: dict[int, dict[str, Any]] = {}
+    for event in events:
+        if event.get("type") == "epoch_ended" and not event.get("partial"):
+            by_epoch[int(event["epoch"])] = event
+    return [by_epoch[k] for k in sorted(by_epoch)]
+
+
+def status_from_events(events: list[Event], alive: bool, has_pid: bool) -> str:
+    # Only the latest attempt counts: a resumed run starts again with its own run_started.
+    start = max((i for i, e in enumerate(events) if e.get("type") == "run_started"), default=0)
+    last = next((e for e in reversed(events[start:]) if e.get("type") in TERMINAL_TYPES), None)
+    if last is not None and last["type"] == "run_finished":
+        return str(last.get("status", "completed"))
+    if last is not None and last["type"] == "run_failed":
+        return "failed"
+    if alive:
+        return "running"
+    return "died" if (has_pid or events) else "pending"
+
+
+def read_run(path: Path) -> RunInfo:
+    path = Path(path)
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        config = {}
+    return run_info(path, config, read_events(path / "events.jsonl"))
+
+
+def run_info(path: Path, config: dict[str, Any], events: list[Event]) -> RunInfo:
+    """A RunInfo from a config and events already read (a follower that reads incrementally
+    passes what it has)."""
+    alive = process_alive(path)
+    status = status_from_events(events, alive, (path / PID_FILE).exists())
+    info = RunInfo(id=path.name, path=path, status=status, config=config, events=events,
+                   epochs=epoch_records(events))
+    for event in events:
+        kind = event.get("type")
+        if kind == "run_started":
+            info.params = event.get("params", info.params)
+            info.epochs_total = event.get("epochs", info.epochs_total)
+            info.started = info.started or event.get("time")
+        elif kind == "stage" and event.get("stage") == "ready":
+            info.params = event.get("params", info.params)  # exact, once the vocabulary is known
+        if kind in ("stage", "run_failed"):
+            info.message = str(event.get("message", ""))
+        if kind in TERMINAL_TYPES:
+            info.ended = event.get("time")
+    if info.epochs_total is None:
+        info.epochs_total = config.get("training", {}).get("epochs")
+    return info
