@@ -11,8 +11,10 @@ from typing import Any
 from seqtui.engine.runs.events import TERMINAL_TYPES, Event, read_events
 from seqtui.engine.runs.process import PID_FILE, process_alive
 
-# Statuses: the log's last word when there is one, else what the process says.
-FINISHED_STATUSES = ("completed", "stopped", "early_stopped")
+# Statuses: the log's last word when there is one, else what the process says. A sweep's trial
+# that its pruner stopped ends `pruned`.
+FINISHED_STATUSES = ("completed", "stopped", "early_stopped", "pruned")
+TRIAL_FILE = "trial.json"  # a sweep's trial: {"sweep": SWEEP_ID, "trial": N, ...}
 STATUSES = (*FINISHED_STATUSES, "failed", "running", "died", "pending")
 
 
@@ -31,6 +33,8 @@ class RunInfo:
     started: float | None = None
     ended: float | None = None
     message: str = ""  # why it failed, or the last stage
+    sweep: str | None = None  # the sweep that made this run, from RUN/trial.json
+    trial: int | None = None  # its trial number in that sweep
 
     @property
     def dataset(self) -> str:
@@ -56,6 +60,16 @@ class RunInfo:
     def seconds_per_epoch(self) -> float | None:
         times = [e["seconds"] for e in self.epochs if "seconds" in e]
         return sum(times) / len(times) if times else None
+
+    @property
+    def test_metrics(self) -> dict[str, float] | None:
+        """Scores on the test split, measured once when training ended (run_finished's
+        `test`); None while running, and for runs that did not score the test split apart."""
+        for event in reversed(self.events):
+            if event.get("type") == "run_finished":
+                test = event.get("test")
+                return test if isinstance(test, dict) else None
+        return None
 
     @property
     def finished(self) -> bool:
@@ -117,4 +131,17 @@ def run_info(path: Path, config: dict[str, Any], events: list[Event]) -> RunInfo
             info.ended = event.get("time")
     if info.epochs_total is None:
         info.epochs_total = config.get("training", {}).get("epochs")
+    info.sweep, info.trial = _trial_of(path)
     return info
+
+
+def _trial_of(path: Path) -> tuple[str | None, int | None]:
+    try:
+        raw = json.loads((path / TRIAL_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None, None
+    if not isinstance(raw, dict):
+        return None, None
+    trial = raw.get("trial")
+    return (str(raw["sweep"]) if raw.get("sweep") else None,
+            trial if isinstance(trial, int) else None)

@@ -112,3 +112,22 @@ def test_runs_are_private_and_found_by_prefix(tmp_path):
     assert find_run(run.name[11:17], tmp_path / "runs") == run  # the time alone
     with pytest.raises(BadInput, match="no run"):
         find_run("nope", tmp_path / "runs")
+
+
+def test_test_scores_and_trial_identity_come_from_the_run_directory(run_dir):
+    log = EventLog(run_dir / "events.jsonl")
+    log(make_event("run_started", params=10, epochs=1))
+    log(_epoch(1, 0.8))
+    info = read_run(run_dir)
+    assert info.test_metrics is None and info.sweep is None and info.trial is None
+
+    log(make_event("run_finished", status="pruned", test={"loss": 0.4, "accuracy": 0.81}))
+    (run_dir / "trial.json").write_text(json.dumps({"sweep": "2026-12-01_100000_sweep",
+                                                    "trial": 3}))
+    info = read_run(run_dir)
+    assert info.status == "pruned" and info.finished
+    assert info.test_metrics == {"loss": 0.4, "accuracy": 0.81}
+    assert (info.sweep, info.trial) == ("2026-12-01_100000_sweep", 3)
+
+    (run_dir / "trial.json").write_text("[1, 2")  # torn or foreign: not a trial
+    assert read_run(run_dir).sweep is None
