@@ -15,6 +15,7 @@ from seqtui.engine.config import (
     PRESETS,
     STRATEGIES,
     TOKENIZERS,
+    VALIDATIONS,
     Config,
     get_path,
     set_path,
@@ -27,10 +28,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "training.optimizer": OPTIMIZERS,
     "training.monitor": MONITORS,
     "hardware.strategy": STRATEGIES,
+    "data.validation": VALIDATIONS,
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
 OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "data.test_path",
-            "data.data_dir", "name", "hardware.devices")
+            "data.validation_path", "data.data_dir", "name", "hardware.devices")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
             ("Model", ("model.",)),

@@ -48,6 +48,7 @@ class EventCallback(keras.callbacks.Callback):
         self.best_epoch, self.best_value = best if best else (None, None)
         self.batches_seen = 0
         self.stopped_mid_epoch = False
+        self.epochs_finished = first_epoch
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_start = self.last_emit = time.monotonic()
@@ -80,6 +81,7 @@ class EventCallback(keras.callbacks.Callback):
             or (value < self.best_value if "loss" in self.monitor else value > self.best_value))
         if improved and not partial:
             self.best_epoch, self.best_value = epoch + 1, value
+        self.epochs_finished += not partial
         self.emit(make_event(
             "epoch_ended", epoch=epoch + 1, logs=logs, seconds=round(seconds, 3),
             steps=self.batches_seen,
