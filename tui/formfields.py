@@ -82,8 +82,12 @@ class FormField:
         set_path(config, self.key, self.flag.convert(text) if self.flag.convert else text)
 
 
+# Labels that would not fit the form's label column.
+SHORT_LABELS = {"data.validation_fraction": "val fraction", "data.validation_path": "val path"}
+
+
 def _label(flag: Flag) -> str:
-    return flag.flag.removeprefix("--").replace("-", " ")
+    return SHORT_LABELS.get(flag.key) or flag.flag.removeprefix("--").replace("-", " ")
 
 
 def _kind(flag: Flag) -> str:

@@ -45,7 +45,7 @@ def settle_validation(data: TextData, config: Config) -> None:
         data.facts["validation_split"] = "the test split (the seeds' way)"
         return
     if data.val_texts:
-        data.facts.setdefault("validation_split", "the source's own")
+        data.facts.setdefault("validation_split", "the source's own validation data")
         return
     (train_x, train_y), (val_x, val_y) = holdout(
         data.train_texts, data.train_labels, d.validation_fraction, config.training.seed + 2)
@@ -54,7 +54,7 @@ def settle_validation(data: TextData, config: Config) -> None:
                         "(each class needs two or more); add data or use --validation test")
     data.train_texts, data.train_labels, data.val_texts, data.val_labels = \
         train_x, train_y, val_x, val_y
-    data.facts["validation_split"] = f"held out {d.validation_fraction:g} of train (stratified)"
+    data.facts["validation_split"] = f"a stratified {d.validation_fraction:.0%} of train"
 
 
 def load_external(config: Config, emit: Listener) -> TextData:

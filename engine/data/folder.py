@@ -88,7 +88,7 @@ def load_folder(root: Path, config: Config, emit: Listener) -> TextData:
         (train_x, train_y), (test_x, test_y) = _held_out(
             source, train_x, train_y, config, facts, " of train (no test/ folder)")
     if out["val"][0]:
-        facts["validation_split"] = f"{val_dir.name}/"
+        facts["validation_split"] = f"the {val_dir.name}/ folder"
     return TextData(train_x, train_y, test_x, test_y, names, facts=facts,
                     val_texts=out["val"][0], val_labels=out["val"][1])
 

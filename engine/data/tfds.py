@@ -125,7 +125,7 @@ def load_tfds(name: str, config: Config, emit: Listener) -> TextData:
             and config.data.validation != "test":
         val_x, val_y = read("validation")
         if val_x:
-            facts["validation_split"] = "validation"
+            facts["validation_split"] = "the validation split"
     tally.report(source, emit, facts)
     _need_two_classes(source, train_y, names, "the train split")
     if not test_x:

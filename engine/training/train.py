@@ -35,6 +35,8 @@ from seqtui.engine.runs.status import epoch_records  # noqa: E402
 from seqtui.engine.training.callbacks import (  # noqa: E402
     CheckpointCallback,
     ControlCallback,
+    Diverged,
+    DivergenceCallback,
     EventCallback,
 )
 from seqtui.engine.training.distribution import cluster_callbacks, local_model
@@ -89,7 +91,8 @@ def train(config: Config, run_dir: Path | None = None, listener: Listener | None
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text and not isinstance(exc, BadInput) else \
+    plain = isinstance(exc, BadInput | Diverged)  # their message is the whole story
+    return f"{type(exc).__name__}: {text[0]}" if text and not plain else \
         (text[0] if text else type(exc).__name__)
 
 
@@ -172,8 +175,9 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
                               first_epoch=initial_epoch, best=best, memory=memory_probe(hw))
     control = control or ControlCallback(run_dir, emit)
-    callbacks: list[keras.callbacks.Callback] = [events_cb, control,
-                                                 *cluster_callbacks(hw, control)]
+    callbacks: list[keras.callbacks.Callback] = [
+        DivergenceCallback(tr.optimizer, tr.learning_rate), events_cb, control,
+        *cluster_callbacks(hw, control)]
     early = None
     if tr.early_stopping:
         early = keras.callbacks.EarlyStopping(monitor=tr.monitor, patience=tr.early_stopping,

@@ -407,7 +407,7 @@ def test_tfds_validation_split_validates_when_the_set_has_test_and_validation(tm
         own = load_dataset(config("imdb"))
         seeds = load_dataset(config("imdb", validation="test"))
     assert (len(own.train_texts), len(own.val_texts), len(own.test_texts)) == (40, 12, 20)
-    assert own.facts["validation_split"] == "validation"
+    assert own.facts["validation_split"] == "the validation split"
     assert seeds.val_texts == seeds.test_texts and len(seeds.train_texts) == 40
 
 

@@ -36,7 +36,7 @@ def test_default_holds_out_a_stratified_tenth_of_train() -> None:
     val_share = Counter(data.val_labels)
     for label, n in train_share.items():  # every class in its share, to within one row
         assert abs(val_share[label] - n * 0.1) <= 1
-    assert data.facts["validation_split"] == "held out 0.1 of train (stratified)"
+    assert data.facts["validation_split"] == "a stratified 10% of train"
 
 
 def test_the_split_is_seeded() -> None:
@@ -77,7 +77,7 @@ def test_a_validation_folder_beside_train_and_test_validates(tmp_path: Path, nam
     data = load_dataset(demo(dataset=f"folder:{tmp_path}"))
     assert (len(data.train_texts), len(data.val_texts), len(data.test_texts)) == (20, 6, 8)
     assert all(f" {name} " in t for t in data.val_texts)
-    assert data.facts["validation_split"] == f"{name}/"
+    assert data.facts["validation_split"] == f"the {name}/ folder"
 
 
 def test_a_folder_without_one_holds_out_of_train(tmp_path: Path) -> None:
