@@ -60,7 +60,9 @@ def test_folder_route_trains(tmp_path, runs_dir, env) -> None:
                      env=env)
     assert out.returncode == 0, out.stderr
     facts = ready(runs_dir)["dataset"]
-    assert facts["classes"] == ["neg", "pos"] and facts["train_size"] == 24
+    # 10% of train is held out for validation (stratified: a share of each class).
+    assert facts["classes"] == ["neg", "pos"]
+    assert facts["train_size"] + facts["validation_size"] == 24 and facts["validation_size"] > 0
     assert facts["test_size"] == 24
 
 
@@ -135,7 +137,7 @@ def test_imdb_route_trains_on_mocked_tfds(tmp_path, runs_dir, env) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     facts = ready(runs_dir)["dataset"]
     assert facts["classes"] == ["neg", "pos"]
-    assert (facts["train_size"], facts["test_size"]) == (24, 8)
+    assert (facts["train_size"] + facts["validation_size"], facts["test_size"]) == (24, 8)
 
 
 OFFLINE_SITE = '''
