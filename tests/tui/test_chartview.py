@@ -54,11 +54,11 @@ def test_apply_cuts_to_the_zoom_drops_non_positive_values_on_log_and_moves_to_st
 
 def test_batch_points_keep_every_metric_and_a_long_run_keeps_its_whole_line():
     state = RunState()
-    state.feed([{"type": "epoch_started", "epoch": 1, "steps": 10}])
     steps = MAX_BATCH_POINTS + 1
     state.feed([{"type": "epoch_started", "epoch": 1, "steps": steps}])
-    state.feed([{"type": "batch", "step": s, "steps": steps,
-                 "logs": {"loss": 1 / s, "accuracy": 0.5, "auc": None}} for s in range(1, steps + 1)])
+    logs = [{"loss": 1 / s, "accuracy": 0.5, "auc": None} for s in range(1, steps + 1)]
+    state.feed([{"type": "batch", "step": s, "steps": steps, "logs": log}
+                for s, log in enumerate(logs, start=1)])
     xs, ys = state.batch_series("loss")
     assert len(xs) <= MAX_BATCH_POINTS
     assert xs[0] == pytest.approx(1 / steps) and xs[-1] == pytest.approx(1.0)  # start and end

@@ -41,6 +41,7 @@ class MetricPlot(PlotextPlot):
         plt.clear_figure()
         # What the chart shows, by legend label: the number of points of each curve.
         self.drawn = {label: len(ys) for label, (_, ys) in series.items() if ys}
+        self.series = series
         self.trace = trace if trace and trace[1] else None
         self.trace_points = len(trace[1]) if self.trace else 0
         drawn = any(ys for _, ys in series.values()) or bool(self.trace_points)
