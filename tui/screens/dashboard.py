@@ -29,9 +29,10 @@ from seqtui.tui.widgets.curves_panel import CurvesPanel
 from seqtui.tui.widgets.epoch_table import EpochTable
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.progress_panel import ProgressPanel
+from seqtui.tui.widgets.system_panel import SystemPanel
 
 POLL_SECONDS = 0.25
-TABS = ("curves", "epochs", "log", "model", "errors")
+TABS = ("curves", "epochs", "log", "model", "errors", "system")
 
 
 class EventsRead(Message):
@@ -66,6 +67,9 @@ class DashboardScreen(Screen):
         Binding("5", "tab('errors')", "Errors", show=False,
                 tooltip="Error analysis on the test split (once the run is over)",
                 id="dash.errors"),
+        Binding("6", "tab('system')", "System", show=False,
+                tooltip="CPU, memory and GPUs of the machine and of the training process",
+                id="dash.system"),
         Binding("x", "chart('toggle_x')", "X-axis", show=False,
                 tooltip="Curves over epochs or over steps", id="dash.x_axis"),
         Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
@@ -123,6 +127,8 @@ class DashboardScreen(Screen):
             with TabPane("Errors", id="errors"), VerticalScroll():
                 yield Static("The error analysis on the test split appears when the run is over.",
                              id="dash-errors")
+            with TabPane("System", id="system"):
+                yield SystemPanel(self.run_dir, id="dash-system")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -137,10 +143,12 @@ class DashboardScreen(Screen):
         # under a question or help) stops reading its run until it is opened again.
         if self._poll_timer is not None and self not in self.app.screen_stack:
             self._poll_timer.pause()
+            self.query_one(SystemPanel).pause()
 
     def on_screen_resume(self) -> None:
         if self._poll_timer is not None:
             self._poll_timer.resume()
+            self.query_one(SystemPanel).resume()
             self.poll()
 
     # ---- following -------------------------------------------------------------------------
