@@ -16,7 +16,7 @@ import operator
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from seqtui.engine.runs.status import RunInfo
 
@@ -65,8 +65,11 @@ class RunFilter:
     text: str
     tests: list[Callable[[RunInfo], bool]]
 
-    def __call__(self, run: RunInfo) -> bool:
-        return all(test(run) for test in self.tests)
+    def __call__(self, run: RunInfo, status: str | None = None) -> bool:
+        """Whether the run passes; `status` is the one the list shows (a queued run's log
+        says pending), used by status: and free text."""
+        shown = replace(run, status=status) if status and status != run.status else run
+        return all(test(shown) for test in self.tests)
 
 
 def free_text(run: RunInfo) -> str:
@@ -93,8 +96,8 @@ def _term(term: str) -> Callable[[RunInfo], bool]:
         try:
             bound = float(number)
         except ValueError:
-            raise FilterError(f"{term!r}: {number or 'nothing'!r} is not a number "
-                              f"(e.g. {key}{op}0.85)") from None
+            what = f"{number!r} is not a number" if number else f"a number must follow {op!r}"
+            raise FilterError(f"{term!r}: {what} (e.g. {key}{op}0.85)") from None
         figure, compare = NUMBERS[key], OPERATORS[op]
 
         def test(run: RunInfo) -> bool:

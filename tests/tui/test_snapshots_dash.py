@@ -74,3 +74,24 @@ def test_dashboard_system_panel(runs, make_app, snap_compare, size):
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=fixed_readings)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_runs_grouped_and_filtered(runs, make_app, snap_compare, size):
+    runs.finished("2026-01-01_090000_gap", preset="gap", params=80_641,
+                  curve=[(1, 0.69, 0.52, 0.68, 0.55), (2, 0.66, 0.60, 0.65, 0.62)])
+    runs.finished("2026-01-01_100000_bilstm", params=98_305)
+    runs.finished("2026-01-01_110000_lstm", preset="lstm", status="stopped", params=90_113,
+                  curve=[(1, 0.68, 0.56, 0.66, 0.60), (2, 0.58, 0.70, 0.57, 0.73)])
+    runs.finished("2026-01-01_120000_bilstm", params=98_305, status="stopped",
+                  curve=[(1, 0.68, 0.56, 0.66, 0.60)])
+
+    async def group_and_filter(pilot):
+        await pilot.press("g", "g", "slash")
+        box = pilot.app.screen.query_one("#runs-filter")
+        box.insert_text_at_cursor("val_acc>0.6")
+        box.cursor_blink = False
+        await pilot.press("enter", "O")
+        await pilot.pause()
+
+    assert snap_compare(make_app(scan=False), terminal_size=size, run_before=group_and_filter)
