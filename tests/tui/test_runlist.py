@@ -59,9 +59,9 @@ def test_a_bad_filter_says_what_is_wrong(text, says):
 
 def test_sorting_puts_runs_without_the_figure_last_either_way(listed):
     runs = list(listed.values())
-    by_best = [r.id[:10] for r in sort_runs(runs, "best", reverse=True)]
+    by_best = [r.id[:10] for r in sort_runs(runs, "acc", reverse=True)]
     assert by_best == ["2026-01-02", "2026-01-03", "2026-01-01"]
-    assert [r.id[:10] for r in sort_runs(runs, "best", reverse=False)] == by_best[::-1]
+    assert [r.id[:10] for r in sort_runs(runs, "acc", reverse=False)] == by_best[::-1]
     by_test = [r.id[:10] for r in sort_runs(runs, "test", reverse=False)]
     assert by_test[0] == "2026-01-02"  # the only one with a test score, first in both orders
     assert sort_runs(runs, "test", reverse=True)[0].id.startswith("2026-01-02")

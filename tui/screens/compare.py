@@ -214,19 +214,23 @@ class CompareScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        columns = ["run", f"best {self.metric}", "epoch", "params", "s/epoch", *differing]
+        columns = ["run", f"best {self.metric}", "epoch", "test acc", "params", "s/epoch",
+                   *differing]
         if base_best:
             columns.insert(2, "vs baseline")
         for label in columns:
             table.add_column(label.removeprefix("model.").removeprefix("training."), key=label)
         for index, run in enumerate(runs):
             best = run.best(self.metric)
+            test = (run.test_metrics or {}).get("accuracy")
+            on_test = "*" if run.validated_on_test and self.metric.startswith("val_") else ""
             hidden = run.id in self.hidden
             cells = [
                 Text(f"{'·' if hidden else MARKERS[index]} {run.id}",
                      style="dim" if hidden else "bold" if run.id == self.baseline else ""),
-                f"{best[1]:.4f}" if best else "-",
+                f"{best[1]:.4f}{on_test}" if best else "-",
                 str(best[0]) if best else "-",
+                f"{test:.4f}" if test is not None else "-",
                 f"{run.params:,}" if run.params else "-",
                 f"{run.seconds_per_epoch:.1f}" if run.seconds_per_epoch else "-",
                 *(short_value(flat_get(run.config, k)) for k in differing),
@@ -249,6 +253,8 @@ class CompareScreen(Screen):
             note += f" · {missing} marked run(s) no longer exist"
         if self.left_out:
             note += f" · {self.left_out} more marked run(s) left out (up to {MAX_RUNS})"
+        if any(r.validated_on_test for r in runs) and self.metric.startswith("val_"):
+            note += " · * validated on the test split"
         self.query_one("#compare-note", Static).update(note)
 
 

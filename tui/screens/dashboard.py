@@ -210,8 +210,12 @@ class DashboardScreen(Screen):
         data = self.config.get("data", {})
         params = f" · {self.state.params:,} params" if self.state.params else ""
         device = f" · {self.state.device}" if self.state.device else ""
+        # The test score comes first: at 80 columns the end of the line is cut. The curves'
+        # legend says when validation was the test split.
+        test = (self.state.test or {}).get("accuracy")
+        scored = f" · test acc {test:.4f}" if test is not None else ""
         self.query_one("#dash-title", Static).update(
-            f"[b]{self.run_dir.name}[/b] · {model.get('preset', '?')} on "
+            f"[b]{self.run_dir.name}[/b]{scored} · {model.get('preset', '?')} on "
             f"{data.get('dataset', '?')}{params}{device}")
 
     def show_model(self) -> None:

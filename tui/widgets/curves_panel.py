@@ -111,9 +111,10 @@ class CurvesPanel(Vertical):
                 max(math.ceil(seen), state.epochs_total or 0, 2)
             x_range = (left * scale, right * scale)
         for plot_id, metric in zip(("plot-loss", "plot-accuracy"), metrics, strict=True):
+            val = "val (test split)" if state.validated_on_test else "val"
             series = {"train": view.apply(state.series(metric), seen, per_epoch, smoothed=False),
-                      "val": view.apply(state.series(f"val_{metric}"), seen, per_epoch,
-                                        smoothed=False)}
+                      val: view.apply(state.series(f"val_{metric}"), seen, per_epoch,
+                                      smoothed=False)}
             trace = view.apply(state.batch_series(metric), seen, per_epoch)
             best_x = state.best_epoch * scale if state.best_epoch is not None else None
             self.query_one(f"#{plot_id}", MetricPlot).show(
