@@ -5,7 +5,12 @@ The TUI runs as a user runs it: `python -m seqtui` in a pseudo-terminal (80x24).
 bytes it writes; a key's latency is the time from writing the key to the pty until the screen it
 opens has been written back.
 
-    python bench/tui_bench.py [--runs N] [--keys N] [--trainers N] [--json]
+    python bench/tui_bench.py [--runs N] [--keys N] [--trainers N] [--listed N] [--system]
+                              [--json]
+
+--listed sets how many finished runs the list holds (default 20); --system opens the followed
+run's System tab first, so every dashboard the key loop opens shows the system panel sampling
+/proc (and NVML, when installed) once a second.
 """
 
 from __future__ import annotations
@@ -126,13 +131,13 @@ def seed_runs(runs_dir: Path, count: int) -> None:
                                   "status": "completed"}) + "\n")
 
 
-def cold_start(runs_dir: Path, repeats: int) -> tuple[list[float], list[float]]:
+def cold_start(runs_dir: Path, repeats: int, newest: bytes) -> tuple[list[float], list[float]]:
     """Seconds from exec to the first frame of the Runs screen, and to the runs listed in it."""
     frames, listed = [], []
     for _ in range(repeats):
         app = PtyApp([], environment(runs_dir))
-        frames.append(app.read_until(b"val acc") - app.started)
-        listed.append(app.read_until(b"_seed19") - app.started)
+        frames.append(app.read_until(b"val / test") - app.started)
+        listed.append(app.read_until(newest) - app.started)
         app.quit()
     return frames, listed
 
@@ -176,7 +181,7 @@ def measure_keys(app: PtyApp, count: int) -> dict[str, float]:
             (app.read_until(shows) - sent) * 1000)
         app.drain(0.3)
         sent = app.press(b"\x1b")
-        latencies.setdefault("escape", []).append((app.read_until(b"val acc") - sent) * 1000)
+        latencies.setdefault("escape", []).append((app.read_until(b"val / test") - sent) * 1000)
         app.drain(0.3)
     opening = [v for name, values in latencies.items() if name != "escape" for v in values]
     everything = opening + latencies["escape"]
@@ -205,14 +210,19 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=40, help="key presses to time")
     parser.add_argument("--trainers", type=int, default=2,
                         help="training runs at once while keys are timed")
+    parser.add_argument("--listed", type=int, default=20, help="finished runs in the list")
+    parser.add_argument("--system", action="store_true",
+                        help="show the System tab on the dashboards the keys open")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    results: dict[str, object] = {"cpus": os.cpu_count()}
+    results: dict[str, object] = {"cpus": os.cpu_count(), "listed": args.listed,
+                                  "system_panel": args.system}
+    newest = f"_seed{args.listed - 1}".encode()
     with tempfile.TemporaryDirectory() as tmp:
         runs_dir = Path(tmp) / "runs"
-        seed_runs(runs_dir, 20)
-        frames, listed = cold_start(runs_dir, args.runs)
+        seed_runs(runs_dir, args.listed)
+        frames, listed = cold_start(runs_dir, args.runs, newest)
         results["cold_start_first_frame_s"] = summary(frames)
         results["cold_start_runs_listed_s"] = summary(listed)
         import_tf = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter();"
@@ -221,7 +231,7 @@ def main() -> int:
         results["import_tensorflow_s"] = float(import_tf.stdout.strip() or "nan")
 
         idle = PtyApp([], environment(runs_dir))
-        idle.read_until(b"_seed19")
+        idle.read_until(newest)
         idle.drain(1.0)
         results["key_to_screen_ms_idle"] = measure_keys(idle, args.keys)
         idle.quit()
@@ -234,11 +244,14 @@ def main() -> int:
                 wait_for_batches(run_dir)
             app = PtyApp(["attach", run_dirs[-1].name], environment(runs_dir))
             app.read_until(b"bench")
+            if args.system:
+                app.press(b"6")
+                app.read_until(b"machine cpu")
             app.drain(10.0)  # follow the run for a while before measuring memory
             results["rss_following_mb"] = app.rss_mb()
             results["tensorflow_mapped_in_tui"] = app.maps_tensorflow()
             app.press(b"\x1b")  # back to the Runs screen
-            app.read_until(b"val acc")
+            app.read_until(b"val / test")
             app.drain(0.5)
             trainers = [json.loads((d / "pid").read_text())["pid"] for d in run_dirs]
             cpu_before, wall_before = sum(map(cpu_seconds, trainers)), time.monotonic()

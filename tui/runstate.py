@@ -12,8 +12,9 @@ from typing import Any
 
 from seqtui.engine.runs.events import Event
 
-# A batch-loss trace is a light line under the epoch curves; keep it bounded.
-MAX_BATCH_POINTS = 400
+# Per-batch values are a light line under the epoch curves. A long run keeps its whole line at a
+# coarser grain: past this many points, every other one is dropped (the newest always stays).
+MAX_BATCH_POINTS = 800
 MAX_LOG_LINES = 500
 
 
@@ -35,7 +36,8 @@ class RunState:
     examples_per_sec: float | None = None
     epoch_elapsed: float = 0.0
     epochs: dict[int, dict[str, Any]] = field(default_factory=dict)  # epoch -> epoch_ended
-    batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (x in epochs, loss)
+    # metric -> [(x in epochs, value)]: the throttled batch events' logs, for the step curves
+    batch_points: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     best_epoch: int | None = None
     monitor: str = "val_loss"
     paused: bool = False
@@ -81,16 +83,21 @@ class RunState:
             self.step = 0
             self.epoch_elapsed = 0.0
             self.stage = f"epoch {self.epoch}"
+            # A resumed run repeats an epoch that was cut short: its old batches go.
+            for points in self.batch_points.values():
+                while points and points[-1][0] > self.epoch - 1:
+                    points.pop()
         elif kind == "batch":
             self.step = int(event.get("step", self.step))
             self.steps = event.get("steps") or self.steps
             self.batch_logs = dict(event.get("logs") or {})
             self.examples_per_sec = event.get("examples_per_sec")
             self.epoch_elapsed = float(event.get("elapsed") or 0.0)
-            loss = self.batch_logs.get("loss")
-            if loss is not None and self.steps:
-                self.batch_losses.append((self.epoch - 1 + self.step / self.steps, loss))
-                del self.batch_losses[:-MAX_BATCH_POINTS]
+            if self.steps:
+                x = self.epoch - 1 + self.step / self.steps
+                for name, value in self.batch_logs.items():
+                    if value is not None:
+                        add_point(self.batch_points.setdefault(name, []), (x, float(value)))
         elif kind == "epoch_ended":
             if not event.get("partial"):
                 self.epochs[int(event["epoch"])] = event
@@ -151,9 +158,23 @@ class RunState:
         return xs, ys
 
     def metrics(self) -> list[str]:
-        """Base metric names (loss, accuracy, ...) seen in finished epochs, loss first."""
+        """Base metric names (loss, accuracy, ...) seen in finished epochs or batches, loss
+        first, then accuracy."""
         names = {k.removeprefix("val_") for e in self.epochs.values() for k in e.get("logs", {})}
-        return sorted(names, key=lambda n: (n != "loss", n))
+        names |= set(self.batch_points)
+        return sorted(names, key=lambda n: (n != "loss", n != "accuracy", n))
+
+    @property
+    def progress_epochs(self) -> float:
+        """How far training has got, in epochs (2.5 is half-way through epoch 3)."""
+        done = float(max(self.epochs, default=0))
+        if self.outcome is None and self.epoch and self.steps:
+            done = max(done, self.epoch - 1 + self.step / self.steps)
+        return done
+
+    def batch_series(self, metric: str) -> tuple[list[float], list[float]]:
+        points = self.batch_points.get(metric, [])
+        return [p[0] for p in points], [p[1] for p in points]
 
     def eta_seconds(self) -> float | None:
         """Time left: the rest of this epoch at its current pace, plus the epochs still to run at
@@ -169,6 +190,13 @@ class RunState:
         this_epoch = (self.steps - self.step) * per_step if per_step else per_epoch
         later = max(0, self.epochs_total - max(self.epoch, 1))
         return this_epoch + later * per_epoch
+
+
+def add_point(points: list[tuple[float, float]], point: tuple[float, float]) -> None:
+    """Append, and halve the resolution of the older points once the line is too long."""
+    points.append(point)
+    if len(points) > MAX_BATCH_POINTS:
+        points[:] = points[::2]  # an odd count (MAX is even), so the newest point stays
 
 
 def overfitting_note(epochs: list[dict[str, Any]]) -> str | None:

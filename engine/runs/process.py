@@ -16,6 +16,14 @@ def write_pid(run_dir: Path, pid: int | None = None) -> None:
     write_private(Path(run_dir) / PID_FILE, json.dumps({"pid": pid, "start": _start_time(pid)}))
 
 
+def read_pid(run_dir: Path) -> int | None:
+    """The pid the run's pid file names, or None (no file, or a garbled one)."""
+    try:
+        return int(json.loads((Path(run_dir) / PID_FILE).read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def process_alive(run_dir: Path) -> bool:
     """Whether the run's training process still runs (a zombie or a reused pid does not count)."""
     try:

@@ -137,3 +137,40 @@ def test_start_quit_attach_stop_in_a_real_terminal(tmux, tmp_path: Path):
     assert read_run(run.path).status == "stopped"
     tmux.wait_for("attach", "stopped", timeout=10)
     tmux.keys("attach", "q")
+
+
+BRAILLE = re.compile("[\u2801-\u28ff]")
+
+
+def test_step_curves_move_during_the_first_epoch(tmux, tmp_path: Path):
+    """A long first epoch (thousands of batches of two) watched with `seqtui attach`: the loss
+    chart's per-batch line is on screen and changes while epoch 1 is still running."""
+    runs_dir = tmp_path / "runs"
+    env = {"SEQTUI_RUNS_DIR": str(runs_dir), "TERM": "xterm-256color",
+           "TF_CPP_MIN_LOG_LEVEL": "3", "SEQTUI_KEYMAP": str(tmp_path / "none.toml"),
+           "PATH": os.environ.get("PATH", "")}
+    seqtui = [sys.executable, "-m", "seqtui"]
+    subprocess.run([*seqtui, "train", "--detach", "--dataset", "demo", "--demo-size", "8000",
+                    "--preset", "lstm", "--embedding-dim", "8", "--units", "8",
+                    "--dense-units", "8", "--batch-size", "2", "--epochs", "2"],
+                   check=True, capture_output=True, timeout=60, env={**os.environ, **env},
+                   cwd=tmp_path)
+    [run] = list_runs(runs_dir)
+    try:
+        tmux.start("attach", f"{shlex.quote(sys.executable)} -m seqtui attach {run.id}", env)
+        first = tmux.wait_for("attach", re.compile(r"step \d+/\d+"), timeout=120)
+        deadline = time.monotonic() + 30
+        while not BRAILLE.search(first) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            first = tmux.screen("attach")
+        assert BRAILLE.search(first), first
+        time.sleep(3)
+        second = tmux.screen("attach")
+        assert read_run(run.path).epochs_done == 0, "epoch 1 ended too soon for this test"
+        assert "epoch 1/2" in second
+        steps = [int(m) for m in re.findall(r"step (\d+)/\d+", first + second)]
+        assert steps[-1] > steps[0]
+        assert BRAILLE.findall(second) != BRAILLE.findall(first)  # the step line moved
+    finally:
+        subprocess.run([*seqtui, "stop", "--now", run.id], capture_output=True, timeout=60,
+                       env={**os.environ, **env}, cwd=tmp_path)

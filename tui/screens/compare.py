@@ -1,10 +1,15 @@
 """Compare marked runs: their curves overlaid for a chosen metric, and a table of best values with
-their epoch, parameters, seconds per epoch, and only the hyperparameters that differ."""
+their epoch, parameters, seconds per epoch, and only the hyperparameters that differ.
+
+One run can be pinned as the baseline (drawn in bold white, and the table gives every other run's
+difference from it); runs can be hidden from the chart; the chart takes the dashboard's controls.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +18,14 @@ from textual.widgets import DataTable, Select, Static
 
 from seqtui.engine.config import differing_settings
 from seqtui.engine.runs.status import RunInfo
+from seqtui.tui.chartview import ChartView
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.metric_plot import MetricPlot
 
 METRICS = ("val_accuracy", "val_loss", "accuracy", "loss")
+# One point character per run, so curves stay apart on a terminal without colour.
+MARKERS = ("●", "+", "x", "◆", "■", "▲", "*", "o")
+MAX_RUNS = len(MARKERS)
 
 
 def flat_get(config: dict, key: str) -> object:
@@ -39,11 +48,39 @@ def curve_labels(runs: list[RunInfo]) -> dict[str, str]:
     return {rid: name if counts[name] == 1 else rid for rid, name in names.items()}
 
 
+def logged_metrics(runs: list[RunInfo]) -> list[str]:
+    """Every metric the runs' epochs logged: the usual four first, then the rest by name."""
+    names = {k for run in runs for e in run.epochs for k, v in (e.get("logs") or {}).items()
+             if isinstance(v, int | float)}
+    return [m for m in METRICS if m in names or not names] + sorted(names - set(METRICS))
+
+
+def lower_is_better(metric: str) -> bool:
+    return "loss" in metric or "error" in metric
+
+
 class CompareScreen(Screen):
     """Follows the marked runs live, like the runs list does."""
 
     BINDINGS = [
         Binding("m", "next_metric", "Metric", tooltip="Show the next metric", id="compare.metric"),
+        Binding("b", "baseline", "Baseline", tooltip="Pin the highlighted run as the baseline "
+                "(again to unpin)", id="compare.baseline"),
+        Binding("v", "visible", "Show/hide", tooltip="Show or hide the highlighted run's curve",
+                id="compare.visible"),
+        Binding("x", "chart('toggle_x')", "X-axis", show=False,
+                tooltip="Curves over epochs or over steps", id="compare.x_axis"),
+        Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
+                tooltip="Smooth the curves more", id="compare.smooth_more"),
+        Binding("left_square_bracket", "chart('smoother', -1)", "Rougher", show=False,
+                tooltip="Smooth the curves less", id="compare.smooth_less"),
+        Binding("l", "chart('log')", "Log y", show=False, tooltip="Log or linear y-axis",
+                id="compare.log_y"),
+        Binding("z", "chart('zoom_in')", "Zoom in", show=False,
+                tooltip="Show only the last epochs (halves the window)", id="compare.zoom_in"),
+        Binding("Z", "chart('zoom_out')", "Zoom out", show=False,
+                tooltip="Show more epochs again (doubles the window, then all)",
+                id="compare.zoom_out"),
         Binding("escape", "back", "Back", tooltip="Back to the runs list", id="compare.back"),
         Binding("question_mark", "app.help", "Help", id="compare.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit the TUI", id="compare.quit"),
@@ -51,12 +88,19 @@ class CompareScreen(Screen):
 
     def __init__(self, run_paths: list[Path]) -> None:
         super().__init__()
-        self.run_ids = [Path(p).name for p in run_paths]
+        ids = [Path(p).name for p in run_paths]
+        self.run_ids = ids[:MAX_RUNS]
+        self.left_out = len(ids) - len(self.run_ids)
         self.metric = METRICS[0]
+        self.view = ChartView()
+        self.baseline: str | None = None
+        self.hidden: set[str] = set()
+        self._offered: list[str] = list(METRICS)
 
     def compose(self) -> ComposeResult:
         yield Select([(m, m) for m in METRICS], value=self.metric, allow_blank=False,
                      compact=True, id="compare-metric")
+        yield Static(id="compare-controls")
         yield MetricPlot(id="compare-plot")
         yield DataTable(id="compare-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="compare-note")
@@ -77,50 +121,147 @@ class CompareScreen(Screen):
         self.redraw()
 
     def action_next_metric(self) -> None:
-        self.query_one("#compare-metric", Select).value = \
-            METRICS[(METRICS.index(self.metric) + 1) % len(METRICS)]
+        offered = self._offered
+        at = offered.index(self.metric) if self.metric in offered else -1
+        self.query_one("#compare-metric", Select).value = offered[(at + 1) % len(offered)]
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def highlighted(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return key.value
+
+    def action_baseline(self) -> None:
+        run_id = self.highlighted()
+        if run_id is not None:
+            self.baseline = None if self.baseline == run_id else run_id
+            self.hidden.discard(run_id)
+            self.redraw()
+
+    def action_visible(self) -> None:
+        run_id = self.highlighted()
+        if run_id is not None:
+            self.hidden ^= {run_id}
+            self.redraw()
+
+    def action_chart(self, what: str, *args: int) -> None:
+        longest = max([r.epochs_done for r in self.runs()] or [0])
+        if what == "toggle_x":
+            self.view.toggle_x()
+        elif what == "smoother":
+            self.view.smoother(args[0])
+        elif what == "log":
+            self.view.log_y = not self.view.log_y
+        elif what == "zoom_in":
+            self.view.zoom_in(longest)
+        elif what == "zoom_out":
+            self.view.zoom_out(longest)
+        self.redraw()
+
     def redraw(self) -> None:
         runs = self.runs()
-        series = {}
+        offered = logged_metrics(runs)
+        if offered != self._offered:
+            self._offered = offered
+            self.query_one("#compare-metric", Select).set_options([(m, m) for m in offered])
+            if self.metric in offered:
+                self.query_one("#compare-metric", Select).value = self.metric
+        if self.baseline not in {r.id for r in runs}:
+            self.baseline = None
+        self.draw_chart(runs)
+        self.fill_table(runs)
+
+    def draw_chart(self, runs: list[RunInfo]) -> None:
+        view = self.view
         labels = curve_labels(runs)
-        for run in runs:
+        longest = max([r.epochs_done for r in runs] or [0])
+        series, markers = {}, {}
+        steps = False
+        for index, run in enumerate(runs):
+            if run.id in self.hidden:
+                continue
             points = [(e["epoch"], e["logs"].get(self.metric)) for e in run.epochs]
             points = [(x, y) for x, y in points if y is not None]
-            series[labels[run.id]] = ([p[0] for p in points], [p[1] for p in points])
-        longest = max([r.epochs_total or 0 for r in runs] or [0])
-        self.query_one(MetricPlot).show(self.metric, series, epochs_total=longest or None)
+            per_epoch = next((e.get("steps") for e in run.epochs if e.get("steps")), None)
+            steps = steps or (view.x_axis == "steps" and bool(per_epoch))
+            series[labels[run.id]] = view.apply(([p[0] for p in points], [p[1] for p in points]),
+                                                longest, per_epoch)
+            markers[labels[run.id]] = MARKERS[index]
+        longest_total = max([r.epochs_total or 0 for r in runs] or [0])
+        x_range = None
+        window = view.window(longest)
+        if window or steps:
+            xs = [x for xs, _ in series.values() for x in xs]
+            x_range = (min(xs, default=0), max(xs, default=1)) if xs else None
+            if x_range and x_range[0] == x_range[1]:
+                x_range = (x_range[0] - 1, x_range[1] + 1)
+        self.query_one("#compare-controls", Static).update(
+            f"{view.describe()}   keys: x [ ] l z Z")
+        self.query_one(MetricPlot).show(
+            self.metric, series, epochs_total=longest_total or None, x_range=x_range,
+            xlabel="step" if steps else "epoch", log_y=view.log_y, markers=markers,
+            baseline=labels.get(self.baseline) if self.baseline else None)
 
+    def fill_table(self, runs: list[RunInfo]) -> None:
         differing = differing_settings([r.config for r in runs]) if len(runs) > 1 else []
         differing = [k for k in differing if k != "name"]
+        base = next((r for r in runs if r.id == self.baseline), None)
+        base_best = base.best(self.metric) if base else None
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear(columns=True)
-        for label in ("run", f"best {self.metric}", "epoch", "test acc", "params", "s/epoch",
-                      *differing):
+        columns = ["run", f"best {self.metric}", "epoch", "test acc", "params", "s/epoch",
+                   *differing]
+        if base_best:
+            columns.insert(2, "vs baseline")
+        for label in columns:
             table.add_column(label.removeprefix("model.").removeprefix("training."), key=label)
-        for run in runs:
+        for index, run in enumerate(runs):
             best = run.best(self.metric)
             test = (run.test_metrics or {}).get("accuracy")
             on_test = "*" if run.validated_on_test and self.metric.startswith("val_") else ""
-            table.add_row(
-                run.id,
+            hidden = run.id in self.hidden
+            cells = [
+                Text(f"{'·' if hidden else MARKERS[index]} {run.id}",
+                     style="dim" if hidden else "bold" if run.id == self.baseline else ""),
                 f"{best[1]:.4f}{on_test}" if best else "-",
                 str(best[0]) if best else "-",
                 f"{test:.4f}" if test is not None else "-",
                 f"{run.params:,}" if run.params else "-",
                 f"{run.seconds_per_epoch:.1f}" if run.seconds_per_epoch else "-",
                 *(short_value(flat_get(run.config, k)) for k in differing),
-                key=run.id,
-            )
+            ]
+            if base_best:
+                cells.insert(2, "baseline" if run.id == self.baseline else
+                             difference(best[1], base_best[1], self.metric) if best else "-")
+            table.add_row(*cells, key=run.id)
+        if runs:
+            table.move_cursor(row=min(cursor, len(runs) - 1), animate=False)
         missing = len(self.run_ids) - len(runs)
         note = f"{len(runs)} runs"
+        if base:
+            note += f" · baseline {base.id}"
+        if self.hidden & {r.id for r in runs}:
+            note += f" · {len(self.hidden & {r.id for r in runs})} hidden from the chart"
         if differing:
             note += f" · differing: {', '.join(differing)}"
         if missing:
             note += f" · {missing} marked run(s) no longer exist"
+        if self.left_out:
+            note += f" · {self.left_out} more marked run(s) left out (up to {MAX_RUNS})"
         if any(r.validated_on_test for r in runs) and self.metric.startswith("val_"):
             note += " · * validated on the test split"
         self.query_one("#compare-note", Static).update(note)
+
+
+def difference(value: float, base: float, metric: str) -> str:
+    """A signed difference, with whether it is better (for loss, lower is better)."""
+    delta = value - base
+    if abs(delta) < 5e-5:
+        return "±0.0000"
+    better = (delta < 0) == lower_is_better(metric)
+    return f"{delta:+.4f} {'better' if better else 'worse'}"

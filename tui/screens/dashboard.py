@@ -9,13 +9,12 @@ costs one redraw.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -26,15 +25,14 @@ from seqtui.engine.runs.events import Event, EventTail
 from seqtui.engine.runs.process import PID_FILE, process_alive
 from seqtui.tui.runstate import RunState, overfitting_note
 from seqtui.tui.screens.confirm import ConfirmScreen
+from seqtui.tui.widgets.curves_panel import CurvesPanel
 from seqtui.tui.widgets.epoch_table import EpochTable
 from seqtui.tui.widgets.key_bar import KeyBar
-from seqtui.tui.widgets.metric_plot import MetricPlot
 from seqtui.tui.widgets.progress_panel import ProgressPanel
+from seqtui.tui.widgets.system_panel import SystemPanel
 
 POLL_SECONDS = 0.25
-# Per-batch changes redraw the curves at most this often; a finished epoch redraws at once.
-PLOT_REFRESH_SECONDS = 1.0
-TABS = ("curves", "epochs", "log", "model", "errors")
+TABS = ("curves", "epochs", "log", "model", "errors", "system")
 
 
 class EventsRead(Message):
@@ -69,6 +67,26 @@ class DashboardScreen(Screen):
         Binding("5", "tab('errors')", "Errors", show=False,
                 tooltip="Error analysis on the test split (once the run is over)",
                 id="dash.errors"),
+        Binding("6", "tab('system')", "System", show=False,
+                tooltip="CPU, memory and GPUs of the machine and of the training process",
+                id="dash.system"),
+        Binding("x", "chart('toggle_x')", "X-axis", show=False,
+                tooltip="Curves over epochs or over steps", id="dash.x_axis"),
+        Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
+                tooltip="Smooth the step line more", id="dash.smooth_more"),
+        Binding("left_square_bracket", "chart('smoother', -1)", "Rougher", show=False,
+                tooltip="Smooth the step line less", id="dash.smooth_less"),
+        Binding("l", "chart('log')", "Log y", show=False, tooltip="Log or linear y-axis",
+                id="dash.log_y"),
+        Binding("m", "chart('metric', 0)", "Metric", show=False,
+                tooltip="Next metric in the left chart", id="dash.metric_left"),
+        Binding("M", "chart('metric', 1)", "Metric (right)", show=False,
+                tooltip="Next metric in the right chart", id="dash.metric_right"),
+        Binding("z", "chart('zoom_in')", "Zoom in", show=False,
+                tooltip="Show only the last epochs (halves the window)", id="dash.zoom_in"),
+        Binding("Z", "chart('zoom_out')", "Zoom out", show=False,
+                tooltip="Show more epochs again (doubles the window, then all)",
+                id="dash.zoom_out"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="dash.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit the TUI (the run goes on)",
                 id="dash.quit"),
@@ -84,8 +102,6 @@ class DashboardScreen(Screen):
         self.has_pid = False
         self._reading = False
         self._logged = 0
-        self._plot_signature: tuple = ()
-        self._plot_drawn_at = 0.0
         self._log_tail_shown = False
         self._pause_requested: bool | None = None
         self._analysis_shown = False
@@ -100,9 +116,8 @@ class DashboardScreen(Screen):
         yield ProgressPanel(id="dash-progress")
         yield Static(id="dash-overfit")
         with TabbedContent(id="dash-tabs", initial="curves"):
-            with TabPane("Curves", id="curves"), Horizontal(id="dash-curves"):
-                yield MetricPlot(id="plot-loss")
-                yield MetricPlot(id="plot-accuracy")
+            with TabPane("Curves", id="curves"):
+                yield CurvesPanel(id="dash-curves-panel")
             with TabPane("Epochs", id="epochs"):
                 yield EpochTable(id="dash-epochs")
             with TabPane("Log", id="log"):
@@ -112,6 +127,8 @@ class DashboardScreen(Screen):
             with TabPane("Errors", id="errors"), VerticalScroll():
                 yield Static("The error analysis on the test split appears when the run is over.",
                              id="dash-errors")
+            with TabPane("System", id="system"):
+                yield SystemPanel(self.run_dir, id="dash-system")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -126,10 +143,12 @@ class DashboardScreen(Screen):
         # under a question or help) stops reading its run until it is opened again.
         if self._poll_timer is not None and self not in self.app.screen_stack:
             self._poll_timer.pause()
+            self.query_one(SystemPanel).pause()
 
     def on_screen_resume(self) -> None:
         if self._poll_timer is not None:
             self._poll_timer.resume()
+            self.query_one(SystemPanel).resume()
             self.poll()
 
     # ---- following -------------------------------------------------------------------------
@@ -238,29 +257,15 @@ class DashboardScreen(Screen):
             self.show_model()
 
     def draw_plots(self) -> None:
-        state = self.state
-        signature = (len(state.epochs), state.best_epoch, state.outcome, self.size)
-        now = time.monotonic()
-        if signature == self._plot_signature and now - self._plot_drawn_at < PLOT_REFRESH_SECONDS:
-            return
-        self._plot_signature, self._plot_drawn_at = signature, now
-        metrics = state.metrics() or ["loss", "accuracy"]
-        names = [m for m in ("loss", "accuracy") if m in metrics] or metrics[:2]
-        for plot_id, metric in zip(("plot-loss", "plot-accuracy"), names + ["accuracy"],
-                                   strict=False):
-            plot = self.query_one(f"#{plot_id}", MetricPlot)
-            trace = None
-            if metric == "loss" and state.batch_losses and state.outcome is None:
-                xs, ys = zip(*state.batch_losses, strict=True)
-                trace = (list(xs), list(ys))
-            val = "val (test split)" if state.validated_on_test else "val"
-            plot.show(metric, {"train": state.series(metric), val: state.series(f"val_{metric}")},
-                      best_epoch=state.best_epoch, epochs_total=state.epochs_total, trace=trace)
+        self.query_one(CurvesPanel).draw(self.state)
 
     # ---- actions ---------------------------------------------------------------------------
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_chart(self, what: str, *args: int) -> None:
+        self.query_one(CurvesPanel).change(what, *args)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -1,5 +1,6 @@
 """Runs (home): every run in the runs dir with live status; new, open, mark, compare, report,
-delete, filter."""
+delete, archive and restore; filter (tui/runlist.py's language), sort, group with folding, and
+choose the columns."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from seqtui.engine.runs.status import RunInfo
+from seqtui.tui.archive import ArchiveError, archive_dir, archive_run, restore_run
+from seqtui.tui.runindex import RunIndex
+from seqtui.tui.runlist import GROUPS, SORT_KEYS, FilterError, group_runs, parse_filter, sort_runs
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.key_bar import KeyBar
-from seqtui.tui.widgets.runs_table import RunsTable, display_status
+from seqtui.tui.widgets.runs_table import COLUMNS, RunsTable, display_status
+
+GROUP_CYCLE = (None, *GROUPS)
+DEFAULT_SORT = ("run", True)  # newest first, as scanned; its header goes unmarked
 
 
 class RunsScreen(Screen):
@@ -34,7 +41,21 @@ class RunsScreen(Screen):
                 id="runs.delete"),
         Binding("p", "predict", "Predict", tooltip="Label a sentence with the run's model",
                 id="runs.predict"),
-        Binding("slash", "filter", "Filter", tooltip="Filter runs by text", id="runs.filter"),
+        Binding("a", "archive", "Archive", show=False,
+                tooltip="Archive the run (in the archive view: restore it)", id="runs.archive"),
+        Binding("slash", "filter", "Filter", tooltip="Filter: preset:bilstm status:running "
+                "val_acc>0.85, or any text", id="runs.filter"),
+        Binding("o", "sort_next", "Sort", show=False, tooltip="Sort by the next column",
+                id="runs.sort"),
+        Binding("O", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order",
+                id="runs.sort_reverse"),
+        Binding("g", "group_next", "Group", show=False,
+                tooltip="Group by data, preset, sweep, status, or not (enter folds a group)",
+                id="runs.group"),
+        Binding("h", "columns", "Columns", show=False, tooltip="Choose the columns shown",
+                id="runs.columns"),
+        Binding("A", "toggle_archive", "Archive view", show=False,
+                tooltip="Show the archived runs, or the runs again", id="runs.archive_view"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="runs.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (runs keep training)", id="runs.quit"),
     ]
@@ -43,13 +64,22 @@ class RunsScreen(Screen):
         super().__init__()
         self.marked: set[str] = set()
         self.filter_text = ""
+        self.keep = parse_filter("")
+        self.sort: tuple[str, bool] = DEFAULT_SORT
+        self.group_by: str | None = None
+        self.folded: set[str] = set()
+        self.hidden_columns: set[str] = set()
+        self.show_archive = False
+        self._archive_index: RunIndex | None = None
+        self._archived: list[RunInfo] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="runs-title")
         yield RunsTable(id="runs-table")
         yield Static(id="runs-detail")
-        yield Input(placeholder="filter: text in id, status, data or model (escape clears)",
-                    id="runs-filter", compact=True)
+        yield Static(id="runs-filter-error")
+        yield Input(placeholder="filter: preset:bilstm status:running val_acc>0.85 or text "
+                    "(escape clears)", id="runs-filter", compact=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -63,43 +93,53 @@ class RunsScreen(Screen):
     def table(self) -> RunsTable:
         return self.query_one(RunsTable)
 
+    def source_runs(self) -> list[RunInfo]:
+        """The runs dir's runs, or the archived ones in the archive view."""
+        return self._archived if self.show_archive else self.app.runs
+
     def visible_runs(self) -> list[RunInfo]:
-        needle = self.filter_text.lower()
         queued = self.app.queued
-        runs = self.app.runs
-        if not needle:
-            return list(runs)
-        return [r for r in runs if needle in " ".join(
-            (r.id, display_status(r, queued), r.dataset, r.preset)).lower()]
+        runs = [r for r in self.source_runs() if self.keep(r, display_status(r, queued))]
+        return sort_runs(runs, *self.sort)
 
     def refresh_runs(self, _: object) -> None:
+        if self.show_archive and self._archive_index is not None:
+            self._archived = self._archive_index.scan()
         runs = self.visible_runs()
-        known = {r.id for r in self.app.runs}
+        known = {r.id for r in self.source_runs()}
         self.marked &= known
-        self.table.show(runs, self.marked, self.app.queued)
-        total = len(self.app.runs)
-        running = sum(r.status == "running" for r in self.app.runs)
+        groups = group_runs(runs, self.group_by) if self.group_by else None
+        self.table.show(runs, self.marked, self.app.queued, groups=groups, folded=self.folded,
+                        hidden=self.hidden_columns,
+                        sort=None if self.sort == DEFAULT_SORT else self.sort)
+        total = len(self.source_runs())
+        running = sum(r.status == "running" for r in self.source_runs())
         queued = len(self.app.queued & known)
-        parts = [f"{total} run{'s' * (total != 1)}"]
+        parts = [f"{total} {'archived ' * self.show_archive}run{'s' * (total != 1)}"]
         if running:
             parts.append(f"{running} running")
         if queued:
             parts.append(f"{queued} queued")
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
-        if self.filter_text:
-            parts.append(f"filter {self.filter_text!r}: {len(runs)} shown")
+        if self.keep.text:
+            parts.append(f"filter {self.keep.text!r}: {len(runs)} shown")
+        if self.group_by:
+            parts.append(f"by {self.group_by}")
         self.query_one("#runs-title", Static).update(
             f"[b]seqtui[/b]  {self.app.runs_dir}  ·  " + " · ".join(parts))
         self.show_detail()
-        if not self.app.runs:
+        if self.show_archive and not self._archived:
+            self.query_one("#runs-detail", Static).update(
+                "No archived runs. Press A to go back to the runs.")
+        elif not self.app.runs and not self.show_archive:
             self.query_one("#runs-detail", Static).update(
                 "No runs yet. Press n to start a new experiment." if self.app.scanned
                 else f"Reading {self.app.runs_dir}…")
 
     def current_run(self) -> RunInfo | None:
         run_id = self.table.current_run_id
-        return next((r for r in self.app.runs if r.id == run_id), None)
+        return next((r for r in self.source_runs() if r.id == run_id), None)
 
     @on(DataTable.RowHighlighted)
     def show_detail(self) -> None:
@@ -125,6 +165,11 @@ class RunsScreen(Screen):
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
+        group = self.table.current_group
+        if group is not None:
+            self.folded ^= {group}
+            self.refresh_runs(None)
+            return
         run = self.current_run()
         if run is None:
             self.notify("No run to open; press n for a new experiment.", severity="warning")
@@ -155,7 +200,7 @@ class RunsScreen(Screen):
             self.table.move_cursor(row=row + 1)
 
     def action_compare(self) -> None:
-        runs = [r for r in self.app.runs if r.id in self.marked]
+        runs = [r for r in self.source_runs() if r.id in self.marked]
         if len(runs) < 2:
             self.notify("Mark two or more runs with space, then press c.", severity="warning")
             return
@@ -169,6 +214,15 @@ class RunsScreen(Screen):
     @on(Input.Changed, "#runs-filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
+        error = self.query_one("#runs-filter-error", Static)
+        try:
+            self.keep = parse_filter(self.filter_text)
+        except FilterError as exc:
+            # The list keeps the last filter that meant something while the user fixes this one.
+            error.update(f"filter: {exc}")
+            error.add_class("-shown")
+            return
+        error.remove_class("-shown")
         self.refresh_runs(None)
 
     @on(Input.Submitted, "#runs-filter")
@@ -184,6 +238,8 @@ class RunsScreen(Screen):
             box.value = ""
             box.remove_class("-shown")
             self.table.focus()
+        elif self.show_archive:
+            self.action_toggle_archive()
 
     def action_delete(self) -> None:
         run = self.current_run()
@@ -241,3 +297,68 @@ class RunsScreen(Screen):
             lines = [line for line in done.stderr.splitlines() if line.strip()]
             self.app.call_from_thread(self.notify, lines[-1] if lines else "report failed",
                                       title="Report failed", severity="error")
+
+    # ---- sort, group, columns, archive ---------------------------------------------------------
+
+    def sortable(self) -> list[str]:
+        return [key for key, _ in COLUMNS if key in SORT_KEYS and key not in self.hidden_columns]
+
+    def action_sort_next(self) -> None:
+        keys = self.sortable()
+        column, descending = self.sort
+        at = keys.index(column) if column in keys else -1
+        self.sort = (keys[(at + 1) % len(keys)], descending)
+        self.refresh_runs(None)
+
+    def action_sort_reverse(self) -> None:
+        self.sort = (self.sort[0], not self.sort[1])
+        self.refresh_runs(None)
+
+    def action_group_next(self) -> None:
+        self.group_by = GROUP_CYCLE[(GROUP_CYCLE.index(self.group_by) + 1) % len(GROUP_CYCLE)]
+        self.folded.clear()
+        self.refresh_runs(None)
+
+    def action_columns(self) -> None:
+        from seqtui.tui.screens.columns import ColumnsScreen
+
+        def chosen(hidden: set[str] | None) -> None:
+            if hidden is not None:
+                self.hidden_columns = hidden - {"run"}
+                if self.sort[0] in self.hidden_columns:
+                    self.sort = DEFAULT_SORT
+                self.refresh_runs(None)
+
+        choices = [(key, label) for key, label in COLUMNS if key != "run"]
+        self.app.push_screen(ColumnsScreen(choices, self.hidden_columns), chosen)
+
+    def action_toggle_archive(self) -> None:
+        self.show_archive = not self.show_archive
+        if self.show_archive and self._archive_index is None:
+            self._archive_index = RunIndex(archive_dir(self.app.runs_dir))
+        self.marked.clear()
+        self.refresh_runs(None)
+
+    def action_archive(self) -> None:
+        run = self.current_run()
+        if run is None:
+            return
+        if run.status == "running":
+            self.notify(f"{run.id} is training; stop it from its dashboard first.",
+                        severity="warning")
+            return
+        try:
+            if self.show_archive:
+                restore_run(run.path, self.app.runs_dir)
+                self.notify(f"Restored {run.id}")
+            else:
+                from seqtui.tui.runqueue import dequeue
+
+                dequeue(run.path)
+                archive_run(run.path, self.app.runs_dir)
+                self.notify(f"Archived {run.id} (A shows the archive)")
+        except ArchiveError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.scan_runs()
+        self.refresh_runs(None)

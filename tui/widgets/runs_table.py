@@ -12,6 +12,7 @@ from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.widgets.progress_panel import STATUS_STYLE
 
 MARK = "●"
+GROUP_KEY = "\0group:"  # row keys of group headers; a run id never holds a NUL
 COLUMNS = (("run", "run"), ("status", "status"), ("data", "data"), ("model", "model"),
            ("params", "params"), ("epochs", "ep"), ("acc", "val / test"))
 
@@ -66,24 +67,53 @@ class RunsTable(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
+        self._columns = list(COLUMNS)
         for key, label in COLUMNS:
             self.add_column(label, key=key)
 
-    def show(self, runs: list[RunInfo], marked: set[str], queued: set[str]) -> None:
-        rows = {run.id: row_cells(run, run.id in marked, queued) for run in runs}
-        signature = tuple((rid, tuple(str(c) for c in cells)) for rid, cells in rows.items())
+    def show(self, runs: list[RunInfo], marked: set[str], queued: set[str], *,
+             groups: list[tuple[str, list[RunInfo]]] | None = None,
+             folded: set[str] | frozenset = frozenset(),
+             hidden: set[str] | frozenset = frozenset(),
+             sort: tuple[str, bool] | None = None) -> None:
+        """Rows for `runs`, or under a header row per group (a folded group shows only its
+        header); `hidden` column keys are left out; `sort` (column, descending) marks a header."""
+        columns = [(key, label + (("▼" if sort[1] else "▲") if sort and sort[0] == key else ""))
+                   for key, label in COLUMNS if key not in hidden]
+        if columns != getattr(self, "_columns", None):
+            self._columns = columns
+            self._signature = None
+            self.clear(columns=True)
+            for key, label in columns:
+                self.add_column(label, key=key)
+        keep = [i for i, (key, _) in enumerate(COLUMNS) if key not in hidden]
+
+        def cells(run: RunInfo) -> tuple:
+            full = row_cells(run, run.id in marked, queued)
+            return tuple(full[i] for i in keep)
+
+        rows: dict[str, tuple] = {}
+        for name, members in groups if groups is not None else [("", runs)]:
+            if groups is not None:
+                fold = "▸" if name in folded else "▾"
+                rows[GROUP_KEY + name] = (Text(f"{fold} {name} ({len(members)})",
+                                               style="bold"),) + ("",) * (len(keep) - 1)
+                if name in folded:
+                    continue
+            rows.update((run.id, cells(run)) for run in members)
+        signature = tuple((rid, tuple(str(c) for c in row)) for rid, row in rows.items())
         if getattr(self, "_signature", None) == signature:
             return
         self._signature = signature
-        current = self.current_run_id
+        current = self.current_key
         self.clear()
-        for run_id, cells in rows.items():
-            self.add_row(*cells, key=run_id)
+        for key, row in rows.items():
+            self.add_row(*row, key=key)
         if current in rows:
             self.move_cursor(row=self.get_row_index(current), animate=False)
 
     @property
-    def current_run_id(self) -> str | None:
+    def current_key(self) -> str | None:
         if not self.row_count:
             return None
         try:
@@ -91,3 +121,14 @@ class RunsTable(DataTable):
         except CellDoesNotExist:
             return None
         return key.value
+
+    @property
+    def current_run_id(self) -> str | None:
+        key = self.current_key
+        return None if key is None or key.startswith(GROUP_KEY) else key
+
+    @property
+    def current_group(self) -> str | None:
+        """The group whose header row the cursor is on."""
+        key = self.current_key
+        return key[len(GROUP_KEY):] if key and key.startswith(GROUP_KEY) else None

@@ -1,0 +1,31 @@
+"""Which columns the runs list shows: a checklist (space toggles, enter or escape closes)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import SelectionList, Static
+
+
+class ColumnsScreen(ModalScreen[set[str]]):
+    """Dismisses with the set of hidden column keys."""
+
+    # enter would toggle the highlighted option in the list; here it closes, as the title says.
+    BINDINGS = [Binding("escape,enter", "done", "Done", id="columns.done", priority=True)]
+
+    def __init__(self, columns: list[tuple[str, str]], hidden: set[str]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.hidden = set(hidden)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="columns-box"):
+            yield Static("Columns shown (space toggles, enter closes)", id="columns-title")
+            yield SelectionList[str](*[(label, key, key not in self.hidden)
+                                       for key, label in self.columns], id="columns-list")
+
+    def action_done(self) -> None:
+        shown = set(self.query_one(SelectionList).selected)
+        self.dismiss({key for key, _ in self.columns if key not in shown})
