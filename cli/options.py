@@ -56,6 +56,15 @@ def _units(text: str) -> list[int]:
         raise ValueError(str(exc)) from None
 
 
+def _layers(text: str) -> list[dict[str, Any]]:
+    from seqtui.engine.models.kinds import parse_layers
+
+    try:
+        return parse_layers(text)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _devices(text: str) -> list[str]:
     from seqtui.engine.training.devices import parse_device_list
 
@@ -99,6 +108,9 @@ TOKENIZER_FLAGS = (
 MODEL_FLAGS = (
     Flag("--preset", "model.preset", str, f"architecture: {', '.join(PRESETS)} (default bilstm)",
          "NAME"),
+    Flag("--layers", "model.layers", _layers,
+         "the model as a layer stack, e.g. \"conv1d(128,5) maxpool(2) bigru(64) dense(64)\" "
+         "(embedding implied, output layer added; `seqtui presets` shows the kinds)", "STACK"),
     Flag("--embedding-dim", "model.embedding_dim", _int, "embedding size (default 64)", "N"),
     Flag("--units", "model.units", _units,
          "recurrent units or conv filters; a comma list stacks layers (e.g. 64,32)", "N[,N]"),
@@ -170,7 +182,11 @@ def apply_flags(config: Config, args: argparse.Namespace, flags: tuple[Flag, ...
 
 def check(config: Config) -> Config:
     """Validate; the first problem becomes one line that names the flag to change."""
-    for error in field_errors(config):
+    from seqtui.engine.models.specs import stack_errors, stack_of
+
+    for error in field_errors(config) or stack_errors(config):
         flag = FLAG_FOR_KEY.get(error.key or "")
         raise BadInput(f"{flag}: {error}" if flag else str(error))
+    if config.model.layers is not None:  # tables as the config keeps them: kinds canonical
+        config.model.layers = stack_of(config)
     return config

@@ -28,6 +28,7 @@ from seqtui.engine.data.textdata import dataset_facts  # noqa: E402
 from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
 from seqtui.engine.errors import BadInput  # noqa: E402
 from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.models.specs import fixed_length  # noqa: E402
 from seqtui.engine.models.summary import summarize  # noqa: E402
 from seqtui.engine.runs.events import Listener, make_event, read_events  # noqa: E402
 from seqtui.engine.runs.files import write_private  # noqa: E402
@@ -125,7 +126,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     train_ids = truncate(tokenizer.encode(data.train_texts), max_length)
     test_ids = truncate(tokenizer.encode(data.test_texts), max_length)
     lengths = train_ids.row_lengths().numpy().tolist()
-    fixed = max_length if config.model.preset == "flatten" else None
+    fixed = max_length if fixed_length(config) else None
     global_batch = tr.batch_size * hw.replicas
     train_split = make_split(train_ids, data.train_labels, global_batch, fixed, shuffle=True,
                              seed=tr.seed)
