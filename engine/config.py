@@ -53,8 +53,9 @@ class DataConfig:
     dataset: str = "demo"
     subset: float | int | None = None  # a fraction (0, 1] or a count per split
     test_fraction: float = 0.2  # held out from train when the data has no test split
-    text_column: str = "text"
+    text_column: str = "text"  # a name, or a 0-based index for csv: ("5")
     label_column: str = "label"
+    no_header: bool = False  # csv: the first row is data (default: detected)
     test_path: str | None = None  # a separate test file for csv:/jsonl:
     data_dir: str | None = None  # TFDS data dir
     demo_size: int = 4000  # demo training examples (the test split is a quarter of it)
@@ -218,8 +219,14 @@ def field_errors(config: Config) -> list[ConfigError]:
     if not _is_number(d.test_fraction) or not 0 < d.test_fraction < 1:
         bad("data.test_fraction", f"test fraction must be between 0 and 1, got {d.test_fraction!r}")
     for key in ("text_column", "label_column"):
-        if not isinstance(getattr(d, key), str) or not getattr(d, key):
-            bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name")
+        value = getattr(d, key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            setattr(d, key, str(value))  # TOML's text_column = 5: an index, as --text-column 5
+        elif not isinstance(value, str) or not value:
+            bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name or a 0-based "
+                "index")
+    if not isinstance(d.no_header, bool):
+        bad("data.no_header", "no header must be true or false")
     if not _is_pos_int(d.demo_size) or d.demo_size < 20:
         bad("data.demo_size", f"demo size must be an integer of at least 20, got {d.demo_size!r}")
 

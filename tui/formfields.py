@@ -29,7 +29,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "hardware.strategy": STRATEGIES,
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
-OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "data.test_path",
+OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "model.layers",
+            "data.test_path",
             "data.data_dir", "name", "hardware.devices")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
@@ -62,6 +63,10 @@ class FormField:
         value = get_path(config, self.key)
         if value is None:
             return ""
+        if self.key == "model.layers":
+            from seqtui.engine.models.kinds import format_layers
+
+            return format_layers(value) if isinstance(value, list) else str(value)
         if isinstance(value, list):
             return ",".join(str(v) for v in value)
         return str(value)

@@ -86,3 +86,30 @@ def test_a_table_with_a_bad_key_names_the_layer(tmp_path):
     assert out.returncode == 2
     assert "layer 1 (lstm): unknown argument 'bidirectionl' (did you mean 'bidirectional'?)" \
         in out.stderr
+
+
+def test_a_sentiment140_file_trains_end_to_end(tmp_path):
+    from helpers import write_sentiment140
+
+    path = write_sentiment140(tmp_path / "training.1600000.processed.noemoticon.csv", 200)
+    out = run_seqtui("train", *TINY_FLAGS[2:], "--dataset", f"csv:{path}", "--text-column", "5",
+                     "--label-column", "0", "--layers", "conv1d(8,3) maxpool(2) bigru(4) dense(8)",
+                     "--epochs", "2", runs_dir=tmp_path / "runs")
+    assert out.returncode == 0, out.stderr
+    assert "completed" in out.stdout
+    [run] = list((tmp_path / "runs").iterdir())
+    events = [line for line in (run / "events.jsonl").read_text().splitlines()]
+    assert any('"class_names": ["0", "4"]' in line for line in events)
+    assert any("not valid UTF-8 (their bytes read as cp1252/latin-1)" in line for line in events)
+
+
+def test_a_column_index_out_of_range_is_one_line(tmp_path):
+    from helpers import write_sentiment140
+
+    path = write_sentiment140(tmp_path / "s.csv", 20)
+    out = run_seqtui("train", *TINY_FLAGS[2:], "--dataset", f"csv:{path}", "--text-column", "6",
+                     "--label-column", "0", runs_dir=tmp_path / "runs")
+    assert out.returncode == 2
+    assert "--text-column 6 is out of range: the file has 6 columns (0 to 5)" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -135,7 +135,9 @@ class NewExperimentScreen(Screen):
     def validate_all(self) -> None:
         errors = dict(self.parse_errors)
         loose: list[str] = []
-        for error in field_errors(self.config):
+        from seqtui.engine.models.specs import stack_errors
+
+        for error in field_errors(self.config) or stack_errors(self.config):
             if error.key and field_for(error.key) is not None:
                 errors.setdefault(error.key, str(error))
             else:
