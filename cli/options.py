@@ -116,6 +116,11 @@ MODEL_FLAGS = (
          "the model as a layer stack, e.g. \"conv1d(128,5) maxpool(2) bigru(64) dense(64)\" "
          "(embedding implied, output layer added; `seqtui presets` shows the kinds)", "STACK"),
     Flag("--embedding-dim", "model.embedding_dim", _int, "embedding size (default 64)", "N"),
+    Flag("--embeddings", "model.embeddings", str, "start the embedding from pretrained "
+         "vectors: a GloVe, word2vec or fastText text file, or .gz (its size sets the "
+         "embedding's)", "FILE"),
+    Flag("--embeddings-trainable", "model.embeddings_trainable", None,
+         "train the pretrained vectors too (default: frozen)"),
     Flag("--units", "model.units", _units,
          "recurrent units or conv filters; a comma list stacks layers (e.g. 64,32)", "N[,N]"),
     Flag("--dense-units", "model.dense_units", _int, "units of the Dense head (default 64)", "N"),
@@ -193,4 +198,8 @@ def check(config: Config) -> Config:
         raise BadInput(f"{flag}: {error}" if flag else str(error))
     if config.model.layers is not None:  # tables as the config keeps them: kinds canonical
         config.model.layers = stack_of(config)
+    if config.model.embeddings:
+        from seqtui.engine.data.vectors import check_vectors_config
+
+        check_vectors_config(config)
     return config

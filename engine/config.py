@@ -80,6 +80,8 @@ class ModelConfig:
     # The model as a layer stack ([[model.layers]] tables): everything between the embedding and
     # the output layer. None: the preset's stack. engine.models.kinds checks the tables.
     layers: list[dict[str, Any]] | None = None
+    embeddings: str | None = None  # a GloVe/word2vec/fastText text file (or .gz) to start from
+    embeddings_trainable: bool = False  # pretrained vectors stay frozen unless asked
 
 
 @dataclass
@@ -266,6 +268,11 @@ def field_errors(config: Config) -> list[ConfigError]:
             if want is not None and len(m.units) not in want:
                 bad("model.units", f"preset {m.preset} takes {_plural_units(want)}, "
                     f"got {len(m.units)}: {','.join(map(str, m.units))}")
+    if m.embeddings is not None and (not isinstance(m.embeddings, str) or
+                                     not m.embeddings.strip()):
+        bad("model.embeddings", "embeddings must be the path of a vectors file")
+    if not isinstance(m.embeddings_trainable, bool):
+        bad("model.embeddings_trainable", "embeddings trainable must be true or false")
     if not _is_pos_int(m.dense_units):
         bad("model.dense_units", f"dense units must be a positive integer, got {m.dense_units!r}")
     if not _is_number(m.dropout) or not 0 <= m.dropout < 1:

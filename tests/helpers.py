@@ -82,3 +82,19 @@ def write_sentiment140(path: Path, rows: int, seed: int = 0) -> Path:
                      f'2009","NO_QUERY","user{i}","{text}"')
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
     return path
+
+
+def write_vectors(path: Path, words: list[str], dim: int = 6, header: bool = False,
+                  seed: int = 0) -> Path:
+    """A small vectors file: GloVe text format, or word2vec/fastText's with `header` (a
+    "COUNT DIM" first line); gzipped when the name ends in .gz."""
+    import gzip
+    import random
+
+    rng = random.Random(seed)
+    lines = [f"{len(words)} {dim}"] if header else []
+    lines += [word + " " + " ".join(f"{rng.uniform(-1, 1):.5f}" for _ in range(dim))
+              for word in words]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+    return path

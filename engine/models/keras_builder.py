@@ -23,21 +23,23 @@ def build_keras_model(config: Config, num_classes: int = 2, vocab_size: int | No
     inputs = keras.Input(shape=(input_length(config, specs),), dtype="int32", name="tokens")
     x = inputs
     for spec in specs:
-        x = _layer(keras, spec, mixed_precision, embedding_matrix)(x)
-    return keras.Model(inputs, x, name=config.model.preset.replace("-", "_"))
+        x = _layer(keras, spec, mixed_precision)(x)
+    model = keras.Model(inputs, x, name=config.model.preset.replace("-", "_"))
+    if embedding_matrix is not None:
+        # Set, not an initializer: a Constant initializer would copy the whole matrix into
+        # the model's saved config.
+        model.get_layer("embedding").set_weights([embedding_matrix])
+    return model
 
 
-def _layer(keras: Any, spec: Spec, mixed_precision: bool, embedding_matrix: Any) -> Any:
+def _layer(keras: Any, spec: Spec, mixed_precision: bool) -> Any:
     from seqtui.engine.models import layers as custom
 
     kind = spec["kind"]
     if kind == "embedding":
-        kwargs: dict[str, Any] = {}
-        if embedding_matrix is not None:
-            kwargs["embeddings_initializer"] = keras.initializers.Constant(embedding_matrix)
         return keras.layers.Embedding(spec["input_dim"], spec["output_dim"],
                                       mask_zero=spec["mask_zero"], trainable=spec["trainable"],
-                                      name="embedding", **kwargs)
+                                      name="embedding")
     if kind in _CELLS:
         # Default activations keep LSTM/GRU cuDNN-eligible; recurrent dropout loses it, and
         # the run's hardware warnings say so.

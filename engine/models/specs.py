@@ -80,6 +80,8 @@ def layer_specs(config: Config, num_classes: int = 2, vocab_size: int | None = N
         if layer["kind"] == "embedding":
             raise ConfigError(f"layer {i + 1 + offset} ({format_layer(layer)}): an embedding "
                               "can only be the first layer", key="model.layers")
+    if config.model.embeddings:  # pretrained vectors: frozen unless asked
+        embedding["trainable"] = config.model.embeddings_trainable
     specs: list[Spec] = [{"kind": "embedding", "input_dim": vocab_size or
                           config.planned_vocab_size, "output_dim": embedding["dim"],
                           "mask_zero": not fixed, "trainable": embedding["trainable"]}]
