@@ -192,7 +192,12 @@ def apply_flags(config: Config, args: argparse.Namespace, flags: tuple[Flag, ...
 def check(config: Config) -> Config:
     """Validate; the first problem becomes one line that names the flag to change."""
     from seqtui.engine.models.specs import stack_errors, stack_of
+    from seqtui.engine.models.userpresets import apply_saved_preset
 
+    try:
+        apply_saved_preset(config)
+    except ConfigError as exc:
+        raise BadInput(f"--preset: {exc}") from None
     for error in field_errors(config) or stack_errors(config):
         flag = FLAG_FOR_KEY.get(error.key or "")
         raise BadInput(f"{flag}: {error}" if flag else str(error))

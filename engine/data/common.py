@@ -4,11 +4,13 @@ labels as class keys, and column picking."""
 from __future__ import annotations
 
 import difflib
+import os
 import random
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from seqtui.engine.config import Config, DataConfig
@@ -24,6 +26,15 @@ PROGRESS_EVERY = 0.5  # seconds between progress events of one bar
 
 
 # ---- shared helpers ---------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where learned vocabularies and vector matrices are kept between runs."""
+    if os.environ.get("SEQTUI_CACHE_DIR"):
+        return Path(os.environ["SEQTUI_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "seqtui"
+
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 

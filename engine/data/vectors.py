@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from seqtui.engine.config import Config
-from seqtui.engine.data.common import PROGRESS_EVERY
+from seqtui.engine.data.common import PROGRESS_EVERY, cache_dir
 from seqtui.engine.errors import DataError
 from seqtui.engine.runs.events import Listener, make_event
 
@@ -120,8 +120,6 @@ def check_vectors_config(config: Config) -> int:
 
 
 def _cache_dir() -> Path:
-    from seqtui.engine.data.subwords import cache_dir
-
     return cache_dir() / "vectors"
 
 
