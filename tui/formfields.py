@@ -85,8 +85,12 @@ class FormField:
         set_path(config, self.key, self.flag.convert(text) if self.flag.convert else text)
 
 
+# Labels the 16-column label width would cut to look like another field's.
+LABELS = {"model.embeddings_trainable": "train vectors", "model.embeddings": "vectors file"}
+
+
 def _label(flag: Flag) -> str:
-    return flag.flag.removeprefix("--").replace("-", " ")
+    return LABELS.get(flag.key) or flag.flag.removeprefix("--").replace("-", " ")
 
 
 def _kind(flag: Flag) -> str:
