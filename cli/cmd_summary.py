@@ -33,7 +33,8 @@ def handle(args: argparse.Namespace) -> int:
     if num_classes < 2:
         raise BadInput(f"--num-classes: expected an integer of at least 2, "
                        f"got {args.num_classes!r}")
-    summary = summarize(config.resolved(), num_classes)
-    print(f'Model: "{config.model.preset}"')
+    resolved = config.resolved()
+    summary = summarize(resolved, num_classes)
+    print(f'Model: "{resolved.model.preset}"')
     print(summary.table())
     return 0

@@ -56,6 +56,15 @@ def _units(text: str) -> list[int]:
         raise ValueError(str(exc)) from None
 
 
+def _layers(text: str) -> list[dict[str, Any]]:
+    from seqtui.engine.models.kinds import parse_layers
+
+    try:
+        return parse_layers(text)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _devices(text: str) -> list[str]:
     from seqtui.engine.training.devices import parse_device_list
 
@@ -87,10 +96,14 @@ DATA_FLAGS = (
          "(default 0.1)", "F"),
     Flag("--validation-path", "data.validation_path", str,
          "a separate validation file for csv:/jsonl:", "PATH"),
-    Flag("--text-column", "data.text_column", str, "text column or key (csv/jsonl/tfds)", "NAME",
+    Flag("--text-column", "data.text_column", str,
+         "text column or key (csv/jsonl/tfds); csv also takes a 0-based index", "NAME",
          ("--text-key",)),
-    Flag("--label-column", "data.label_column", str, "label column or key (csv/jsonl/tfds)",
-         "NAME", ("--label-key",)),
+    Flag("--label-column", "data.label_column", str,
+         "label column or key (csv/jsonl/tfds); csv also takes a 0-based index", "NAME",
+         ("--label-key",)),
+    Flag("--no-header", "data.no_header", None,
+         "csv: the first row is data, not a header (default: detected)"),
     Flag("--test-path", "data.test_path", str, "a separate test file for csv:/jsonl:", "PATH"),
     Flag("--data-dir", "data.data_dir", str, "TensorFlow Datasets' data dir", "DIR"),
     Flag("--demo-size", "data.demo_size", _int, "demo training examples (default 4000)", "N"),
@@ -107,7 +120,15 @@ TOKENIZER_FLAGS = (
 MODEL_FLAGS = (
     Flag("--preset", "model.preset", str, f"architecture: {', '.join(PRESETS)} (default bilstm)",
          "NAME"),
+    Flag("--layers", "model.layers", _layers,
+         "the model as a layer stack, e.g. \"conv1d(128,5) maxpool(2) bigru(64) dense(64)\" "
+         "(embedding implied, output layer added; `seqtui presets` shows the kinds)", "STACK"),
     Flag("--embedding-dim", "model.embedding_dim", _int, "embedding size (default 64)", "N"),
+    Flag("--embeddings", "model.embeddings", str, "start the embedding from pretrained "
+         "vectors: a GloVe, word2vec or fastText text file, or .gz (its size sets the "
+         "embedding's)", "FILE"),
+    Flag("--embeddings-trainable", "model.embeddings_trainable", None,
+         "train the pretrained vectors too (default: frozen)"),
     Flag("--units", "model.units", _units,
          "recurrent units or conv filters; a comma list stacks layers (e.g. 64,32)", "N[,N]"),
     Flag("--dense-units", "model.dense_units", _int, "units of the Dense head (default 64)", "N"),
@@ -178,7 +199,20 @@ def apply_flags(config: Config, args: argparse.Namespace, flags: tuple[Flag, ...
 
 def check(config: Config) -> Config:
     """Validate; the first problem becomes one line that names the flag to change."""
-    for error in field_errors(config):
+    from seqtui.engine.models.specs import stack_errors, stack_of
+    from seqtui.engine.models.userpresets import apply_saved_preset
+
+    try:
+        apply_saved_preset(config)
+    except ConfigError as exc:
+        raise BadInput(f"--preset: {exc}") from None
+    for error in field_errors(config) or stack_errors(config):
         flag = FLAG_FOR_KEY.get(error.key or "")
         raise BadInput(f"{flag}: {error}" if flag else str(error))
+    if config.model.layers is not None:  # tables as the config keeps them: kinds canonical
+        config.model.layers = stack_of(config)
+    if config.model.embeddings:
+        from seqtui.engine.data.vectors import check_vectors_config
+
+        check_vectors_config(config)
     return config

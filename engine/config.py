@@ -21,7 +21,10 @@ from seqtui.engine.errors import ConfigError
 
 SCHEMA_VERSION = 1
 
-PRESETS = ("gap", "flatten", "rnn", "lstm", "bilstm", "stacked-bilstm", "bigru", "conv1d")
+PRESETS = ("gap", "flatten", "rnn", "lstm", "bilstm", "stacked-bilstm", "bigru", "conv1d",
+           "transformer", "cnn-bilstm")
+# The label of a model given as a layer stack rather than a preset.
+CUSTOM = "custom"
 TOKENIZERS = ("words", "subwords")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -41,6 +44,8 @@ DEFAULT_UNITS = {
     "stacked-bilstm": [64, 32],
     "bigru": [64],
     "conv1d": [128],
+    "transformer": [128],  # one encoder block per value: its feed-forward size
+    "cnn-bilstm": [128, 64],  # conv filters, then LSTM units
 }
 
 
@@ -49,8 +54,9 @@ class DataConfig:
     dataset: str = "demo"
     subset: float | int | None = None  # a fraction (0, 1] or a count per split
     test_fraction: float = 0.2  # held out from train when the data has no test split
-    text_column: str = "text"
+    text_column: str = "text"  # a name, or a 0-based index for csv: ("5")
     label_column: str = "label"
+    no_header: bool = False  # csv: the first row is data (default: detected)
     test_path: str | None = None  # a separate test file for csv:/jsonl:
     # Validation chooses the best epoch and stops early: held out of train (stratified, seeded)
     # unless the source has its own; "test" validates on the test split, as the seeds do.
@@ -77,6 +83,11 @@ class ModelConfig:
     dense_units: int = 64
     dropout: float = 0.0
     kernel_size: int = 5  # conv1d only
+    # The model as a layer stack ([[model.layers]] tables): everything between the embedding and
+    # the output layer. None: the preset's stack. engine.models.kinds checks the tables.
+    layers: list[dict[str, Any]] | None = None
+    embeddings: str | None = None  # a GloVe/word2vec/fastText text file (or .gz) to start from
+    embeddings_trainable: bool = False  # pretrained vectors stay frozen unless asked
 
 
 @dataclass
@@ -119,7 +130,9 @@ class Config:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False)
 
     def to_toml(self) -> str:
-        return _dump_toml(self.to_dict())
+        import tomli_w
+
+        return tomli_w.dumps(_without_none(self.to_dict()))
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "config") -> Config:
@@ -175,8 +188,10 @@ class Config:
         """A copy with preset defaults filled in and the run name set: what config.json holds."""
         copy = Config.from_dict(self.to_dict())
         copy.model.units = self.units or None
+        if copy.model.layers is not None and copy.model.preset in PRESETS:
+            copy.model.preset = CUSTOM  # the stack is the model, not the preset it replaced
         if not copy.name:
-            copy.name = self.model.preset
+            copy.name = copy.model.preset
         return copy
 
     def validate(self) -> Config:
@@ -229,8 +244,14 @@ def field_errors(config: Config) -> list[ConfigError]:
         bad("data.validation_path", "a validation path and validation = test contradict each "
             "other: choose one")
     for key in ("text_column", "label_column"):
-        if not isinstance(getattr(d, key), str) or not getattr(d, key):
-            bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name")
+        value = getattr(d, key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            setattr(d, key, str(value))  # TOML's text_column = 5: an index, as --text-column 5
+        elif not isinstance(value, str) or not value:
+            bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name or a 0-based "
+                "index")
+    if not isinstance(d.no_header, bool):
+        bad("data.no_header", "no header must be true or false")
     if not _is_pos_int(d.demo_size) or d.demo_size < 20:
         bad("data.demo_size", f"demo size must be an integer of at least 20, got {d.demo_size!r}")
 
@@ -245,7 +266,17 @@ def field_errors(config: Config) -> list[ConfigError]:
     if not isinstance(t.oov_token, str) or not t.oov_token:
         bad("tokenizer.oov_token", "the OOV token must be a non-empty string")
 
-    if m.preset not in PRESETS:
+    if m.layers is not None:
+        if not isinstance(m.layers, list) or not m.layers:
+            bad("model.layers", "the layer stack is empty; give at least one layer, e.g. "
+                "\"bilstm(64) dense(64)\"")
+        elif not isinstance(m.preset, str) or sanitize_name(m.preset) != m.preset:
+            bad("model.preset", f"a preset name is a label: use letters, digits, '.', '_' or '-',"
+                f" got {m.preset!r}")
+    elif m.preset == CUSTOM:
+        bad("model.preset", "preset custom needs a layer stack: give --layers or "
+            "[[model.layers]] tables")
+    elif m.preset not in PRESETS:
         bad("model.preset", f"unknown preset {m.preset!r}{_suggest(m.preset, PRESETS)}; "
             f"choose one of: {', '.join(PRESETS)}")
     if not _is_pos_int(m.embedding_dim):
@@ -255,19 +286,24 @@ def field_errors(config: Config) -> list[ConfigError]:
         if not isinstance(m.units, list) or not m.units or not all(_is_pos_int(u) for u in m.units):
             bad("model.units", f"units must be positive integers (a comma list for stacked "
                 f"layers), got {m.units!r}")
-        elif m.preset in PRESETS:
+        elif m.preset in PRESETS and m.layers is None:
             want = _units_wanted(m.preset)
             if want is not None and len(m.units) not in want:
                 bad("model.units", f"preset {m.preset} takes {_plural_units(want)}, "
                     f"got {len(m.units)}: {','.join(map(str, m.units))}")
+    if m.embeddings is not None and (not isinstance(m.embeddings, str) or
+                                     not m.embeddings.strip()):
+        bad("model.embeddings", "embeddings must be the path of a vectors file")
+    if not isinstance(m.embeddings_trainable, bool):
+        bad("model.embeddings_trainable", "embeddings trainable must be true or false")
     if not _is_pos_int(m.dense_units):
         bad("model.dense_units", f"dense units must be a positive integer, got {m.dense_units!r}")
     if not _is_number(m.dropout) or not 0 <= m.dropout < 1:
         bad("model.dropout", f"dropout must be in [0, 1), got {m.dropout!r}")
     if not _is_pos_int(m.kernel_size):
         bad("model.kernel_size", f"kernel size must be a positive integer, got {m.kernel_size!r}")
-    if m.preset == "flatten" and t.max_length is None:
-        bad("tokenizer.max_length", "preset flatten needs a fixed length: set max length "
+    if m.preset in ("flatten", "transformer") and m.layers is None and t.max_length is None:
+        bad("tokenizer.max_length", f"preset {m.preset} needs a fixed length: set max length "
             "(the seeds use 120)")
 
     if not _is_pos_int(tr.epochs):
@@ -322,10 +358,14 @@ def sanitize_name(name: str) -> str:
 
 def _units_wanted(preset: str) -> tuple[int, ...] | None:
     """How many units values a preset takes; None: one or more (one layer each, stacked)."""
-    return (0,) if preset in ("gap", "flatten") else None
+    if preset in ("gap", "flatten"):
+        return (0,)
+    return (1, 2) if preset == "cnn-bilstm" else None
 
 
 def _plural_units(want: tuple[int, ...]) -> str:
+    if want == (1, 2):
+        return "one or two units values (conv filters, then LSTM units)"
     return "no units (it has no recurrent or conv layer; leave units empty)"
 
 
@@ -383,25 +423,13 @@ _SECTIONS = {
 }
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+def _without_none(value: Any) -> Any:
+    """TOML has no null: a None means 'the default', so it is left out."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
-
-
-def _dump_toml(data: dict[str, Any]) -> str:
-    """TOML for our two-level config; None values are left out (they mean 'default')."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items()
-             if not isinstance(v, dict) and v is not None]
-    for section, values in data.items():
-        if isinstance(values, dict):
-            lines.append(f"\n[{section}]")
-            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
-    return "\n".join(lines) + "\n"
+        return [_without_none(v) for v in value]
+    return value
 
 
 def set_path(config: Config, key: str, value: Any) -> None:

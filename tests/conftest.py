@@ -14,6 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Subword vocabularies the tests learn go to a temporary cache, never ~/.cache."""
     os.environ["SEQTUI_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    # Saved presets too: a test never sees (or writes) the user's own.
+    os.environ["SEQTUI_PRESETS_DIR"] = str(tmp_path_factory.mktemp("presets"))
 
 
 @pytest.fixture

@@ -62,3 +62,39 @@ def wait_for(predicate, timeout: float = 120, what: str = "condition"):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def write_sentiment140(path: Path, rows: int, seed: int = 0) -> Path:
+    """A file laid out as Sentiment140's training CSV: no header, latin-1 bytes, six quoted
+    columns (target 0 or 4, id, date, query, user, text), word order deciding the label."""
+    import random
+
+    rng = random.Random(seed)
+    good = ["loved the café today", "great day with friends", "what a superb film",
+            "such a happy morning", "this song is wonderful"]
+    bad = ["hated the traffic again", "awful day at work", "so bored and tired",
+           "the service was terrible", "my phone broke, what a mess"]
+    lines = []
+    for i in range(rows):
+        positive = i % 2 == 0
+        text = rng.choice(good if positive else bad) + rng.choice(["", " !", " naïve me", " lol"])
+        lines.append(f'"{4 if positive else 0}","{1467810369 + i}","Mon Apr 06 22:19:45 PDT '
+                     f'2009","NO_QUERY","user{i}","{text}"')
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("latin-1"))
+    return path
+
+
+def write_vectors(path: Path, words: list[str], dim: int = 6, header: bool = False,
+                  seed: int = 0) -> Path:
+    """A small vectors file: GloVe text format, or word2vec/fastText's with `header` (a
+    "COUNT DIM" first line); gzipped when the name ends in .gz."""
+    import gzip
+    import random
+
+    rng = random.Random(seed)
+    lines = [f"{len(words)} {dim}"] if header else []
+    lines += [word + " " + " ".join(f"{rng.uniform(-1, 1):.5f}" for _ in range(dim))
+              for word in words]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.name.endswith(".gz") else data)
+    return path

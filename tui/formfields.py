@@ -31,8 +31,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "data.validation": VALIDATIONS,
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
-OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "data.test_path",
-            "data.validation_path", "data.data_dir", "name", "hardware.devices")
+OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "model.layers",
+            "data.test_path", "data.validation_path", "data.data_dir", "name",
+            "hardware.devices")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
             ("Model", ("model.",)),
@@ -64,6 +65,10 @@ class FormField:
         value = get_path(config, self.key)
         if value is None:
             return ""
+        if self.key == "model.layers":
+            from seqtui.engine.models.kinds import format_layers
+
+            return format_layers(value) if isinstance(value, list) else str(value)
         if isinstance(value, list):
             return ",".join(str(v) for v in value)
         return str(value)
@@ -82,8 +87,9 @@ class FormField:
         set_path(config, self.key, self.flag.convert(text) if self.flag.convert else text)
 
 
-# Labels that would not fit the form's label column.
-SHORT_LABELS = {"data.validation_fraction": "val fraction", "data.validation_path": "val path"}
+# Labels that would not fit the form's label column (or, cut, would read as another field's).
+SHORT_LABELS = {"data.validation_fraction": "val fraction", "data.validation_path": "val path",
+                "model.embeddings_trainable": "train vectors", "model.embeddings": "vectors file"}
 
 
 def _label(flag: Flag) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from seqtui.engine.config import Config
 from seqtui.engine.data.common import DEFAULTS, LABEL_NAMES, TEXT_NAMES, Tally, _pick_column
+from seqtui.engine.data.csvtable import resolve_columns, sniff
 from seqtui.engine.data.folder import _class_dirs
 from seqtui.engine.data.tables import _peek_header, _table
 from seqtui.engine.errors import DataError
@@ -56,6 +57,9 @@ def check_local(config: Config) -> None:
             if not path.is_file():
                 continue
             source = f"{kind}:{path}"
+            if kind == "csv":
+                resolve_columns(source, sniff(source, path, config), config, quiet)
+                continue
             header = _peek_header(kind, source, path, config.data.text_column)
             if header is None:
                 continue

@@ -4,11 +4,13 @@ labels as class keys, and column picking."""
 from __future__ import annotations
 
 import difflib
+import os
 import random
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from seqtui.engine.config import Config, DataConfig
@@ -25,22 +27,44 @@ PROGRESS_EVERY = 0.5  # seconds between progress events of one bar
 
 # ---- shared helpers ---------------------------------------------------------------------------
 
+
+def cache_dir() -> Path:
+    """Where learned vocabularies and vector matrices are kept between runs."""
+    if os.environ.get("SEQTUI_CACHE_DIR"):
+        return Path(os.environ["SEQTUI_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "seqtui"
+
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+def _single_byte(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: latin-1's controls
+        return chr(byte)
+
+
+# A byte that is not UTF-8 (a surrogate after surrogateescape) as the cp1252 character it
+# most likely was: files that are not UTF-8 are nearly always Windows-1252 or latin-1 (the
+# Sentiment140 CSV is), and each such byte stands alone, so valid UTF-8 around it stays.
+_LEGACY = {0xDC00 + b: _single_byte(b) for b in range(0x80, 0x100)}
+
+
 def decode_bytes(raw: bytes) -> tuple[str, bool]:
-    """UTF-8 text, and whether invalid bytes had to be replaced (U+FFFD)."""
+    """UTF-8 text, and whether some bytes were not UTF-8 (read as cp1252/latin-1)."""
     try:
         return raw.decode("utf-8"), False
     except UnicodeDecodeError:
-        return raw.decode("utf-8", errors="replace"), True
+        return _repair(raw.decode("utf-8", errors="surrogateescape"))
 
 
 def _repair(text: str) -> tuple[str, bool]:
-    """Text decoded with surrogateescape: invalid bytes back to replacement characters."""
+    """Text decoded with surrogateescape: bytes that were not UTF-8 read as cp1252/latin-1."""
     if _SURROGATE.search(text) is None:
         return text, False
-    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace"), True
+    return text.translate(_LEGACY), True
 
 
 class Tally:
@@ -55,7 +79,7 @@ class Tally:
 
     def report(self, source: str, emit: Listener, facts: dict[str, Any]) -> None:
         words = {
-            "not_utf8": "texts were not valid UTF-8 (decoded with replacement characters)",
+            "not_utf8": "texts were not valid UTF-8 (their bytes read as cp1252/latin-1)",
             "empty": "rows had no text and were skipped",
             "unlabeled": "rows had no label and were skipped",
             "bad_lines": "lines were not JSON objects and were skipped",

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqtui.engine.config import SEEDS_SUBWORDS_VOCAB_SIZE, Config
+from seqtui.engine.data.common import cache_dir
 from seqtui.engine.runs.events import Listener, make_event
 
 if TYPE_CHECKING:
@@ -53,14 +54,6 @@ BATCH = 2000  # texts per progress step while learning and encoding
 def subword_vocab_size(config: Config) -> int:
     """Ids of the subwords tokenizer (its embedding's input_dim) for this config."""
     return config.planned_vocab_size
-
-
-def cache_dir() -> Path:
-    """Where learned vocabularies are kept between runs."""
-    if os.environ.get("SEQTUI_CACHE_DIR"):
-        return Path(os.environ["SEQTUI_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "seqtui"
 
 
 def _settings(vocab_size: int) -> dict[str, Any]:

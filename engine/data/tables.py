@@ -3,10 +3,7 @@ held-out fraction. Rows a classifier cannot use are skipped and counted."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,36 +19,13 @@ from seqtui.engine.data.common import (
     class_order,
     label_key,
 )
+from seqtui.engine.data.csvtable import read_csv, resolve_columns, sniff
 from seqtui.engine.data.folder import _read_text_file
 from seqtui.engine.data.textdata import TextData
 from seqtui.engine.errors import DataError
 from seqtui.engine.runs.events import Listener, make_event
 
 Row = dict[str, Any]
-
-
-def _csv_rows(source: str, text: str, want: str) -> tuple[list[str], list[Row]]:
-    """Header and rows. The delimiter is the one (of , tab ; |) that makes the header hold the
-    wanted text column, else the one giving the most columns, else a comma."""
-    header_line = text.splitlines()[0]
-    best, best_n = ",", 1
-    for delim in (",", "\t", ";", "|"):
-        cols = next(csv.reader([header_line], delimiter=delim), [])
-        if want in [c.strip() for c in cols]:
-            best, best_n = delim, 10**9
-            break
-        if len(cols) > best_n:
-            best, best_n = delim, len(cols)
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # reviews can be longer than 128 KiB
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=best)
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        rows = list(reader)
-    except csv.Error as exc:
-        raise DataError(f"{source}: not readable as CSV near line {reader.line_num}: {exc}") \
-            from None
-    return header, rows
 
 
 def _jsonl_rows(source: str, text: str, tally: Tally) -> tuple[list[str], list[Row]]:
@@ -86,12 +60,17 @@ def _table(kind: str, path: Path, config: Config, emit: Listener, tally: Tally,
            text_col: str | None = None, label_col: str | None = None
            ) -> tuple[list[str], list[int | str], str, str]:
     source = f"{kind}:{path}"
-    text = _read_text_file(source, path)
     d = config.data
     if kind == "csv":
-        header, rows = _csv_rows(source, text, text_col or d.text_column)
-    else:
-        header, rows = _jsonl_rows(source, text, tally)
+        if not path.is_file():
+            _read_text_file(source, path)  # the same one-line errors as any file
+        # A test file is read with the training file's columns, by name or index.
+        layout = sniff(source, path, config)
+        columns = resolve_columns(source, layout, config, emit, text_col, label_col)
+        texts, keys, _, _ = read_csv(source, path, config, emit, tally, layout, columns)
+        return texts, keys, layout.header[columns[0]], layout.header[columns[1]]
+    text = _read_text_file(source, path)
+    header, rows = _jsonl_rows(source, text, tally)
     text_col = text_col or _pick_column(source, header, d.text_column, DEFAULTS.text_column,
                                         TEXT_NAMES, "text", "--text-column", emit)
     label_col = label_col or _pick_column(source, header, d.label_column,
@@ -185,7 +164,8 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
 
 
 def _peek_header(kind: str, source: str, path: Path, want: str) -> list[str] | None:
-    """A table's columns from its first line(s); None when the start says too little."""
+    """A JSON Lines table's keys from its first lines; None when the start says too little.
+    (A CSV file's layout is csvtable.sniff's.)"""
     with path.open("rb") as f:
         head = f.read(1 << 20)
     text = head.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
@@ -194,8 +174,6 @@ def _peek_header(kind: str, source: str, path: Path, want: str) -> list[str] | N
     lines = text.splitlines()
     if len(head) == 1 << 20:
         lines = lines[:-1]  # the last line may be cut
-    if kind == "csv":
-        return _csv_rows(source, lines[0] + "\n", want)[0] if lines else None
     for line in lines[:50]:
         try:
             obj = json.loads(line)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqtui.engine.config import Config
-from seqtui.engine.models.specs import layer_specs
+from seqtui.engine.models.specs import input_length, layer_specs
 
 
 @dataclass
@@ -15,6 +15,7 @@ class LayerRow:
     type: str
     output_shape: tuple[int | None, ...]
     params: int
+    trainable: bool = True
 
 
 @dataclass
@@ -25,9 +26,14 @@ class ModelSummary:
     def total_params(self) -> int:
         return sum(r.params for r in self.rows)
 
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.params for r in self.rows if r.trainable)
+
     def table(self) -> str:
         """A text table in the shape of Keras's model.summary()."""
-        width = (32, 26, 12)
+        labels = [f"{row.name} ({row.type})" for row in self.rows]
+        width = (max([32, *(len(label) + 1 for label in labels)]), 26, 12)
         rule = "-" * sum(width)
         lines = [f"{'Layer (type)':<{width[0]}}{'Output Shape':<{width[1]}}{'Param #':>{width[2]}}",
                  "=" * sum(width)]
@@ -36,7 +42,8 @@ class ModelSummary:
             lines.append(f"{label:<{width[0]}}{format_shape(row.output_shape):<{width[1]}}"
                          f"{row.params:>{width[2]},}")
         lines += [rule, f"Total params: {self.total_params:,}",
-                  f"Trainable params: {self.total_params:,}", "Non-trainable params: 0"]
+                  f"Trainable params: {self.trainable_params:,}",
+                  f"Non-trainable params: {self.total_params - self.trainable_params:,}"]
         return "\n".join(lines)
 
 
@@ -47,8 +54,7 @@ def format_shape(shape: tuple[int | None, ...]) -> str:
 def summarize(config: Config, num_classes: int = 2, vocab_size: int | None = None) -> ModelSummary:
     """Layers, output shapes and parameter counts, computed without TensorFlow."""
     specs = layer_specs(config, num_classes, vocab_size)
-    length = config.tokenizer.max_length
-    shape: tuple[int | None, ...] = (None, length)
+    shape: tuple[int | None, ...] = (None, input_length(config, specs))
     rows: list[LayerRow] = []
     seen: dict[str, int] = {}
 
@@ -58,44 +64,74 @@ def summarize(config: Config, num_classes: int = 2, vocab_size: int | None = Non
         return base if n == 0 else f"{base}_{n}"
 
     for spec in specs:
-        kind = spec["kind"]
-        if kind == "embedding":
-            shape = (None, length, spec["output_dim"])
-            rows.append(LayerRow(name_for("embedding"), "Embedding", shape,
-                                 spec["input_dim"] * spec["output_dim"]))
-        elif kind == "global_average_pooling":
-            shape = (None, shape[-1])
-            rows.append(LayerRow(name_for("global_average_pooling1d"), "GlobalAveragePooling1D",
-                                 shape, 0))
-        elif kind == "flatten":
-            steps = shape[1]
-            shape = (None, None if steps is None else steps * shape[-1])
-            rows.append(LayerRow(name_for("flatten"), "Flatten", shape, 0))
-        elif kind == "recurrent":
-            d, u = int(shape[-1]), spec["units"]
-            gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[spec["cell"]]
-            bias = 2 * u if spec["cell"] == "GRU" else u  # GRU's reset_after keeps two biases
-            params = gates * (d * u + u * u + bias)
-            out = u
-            if spec["bidirectional"]:
-                params, out = 2 * params, 2 * u
-            shape = (None, shape[1], out) if spec["return_sequences"] else (None, out)
-            if spec["bidirectional"]:
-                rows.append(LayerRow(name_for("bidirectional"), "Bidirectional", shape, params))
-            else:
-                rows.append(LayerRow(name_for(spec["cell"].lower()), spec["cell"], shape, params))
-        elif kind == "conv1d":
-            d = int(shape[-1])
-            params = spec["kernel_size"] * d * spec["filters"] + spec["filters"]
-            shape = (None, shape[1], spec["filters"])  # 'same' padding keeps the length
-            rows.append(LayerRow(name_for("conv1d"), "MaskedConv1D", shape, params))
-        elif kind == "dropout":
-            rows.append(LayerRow(name_for("dropout"), "Dropout", shape, 0))
-        elif kind == "dense":
-            d = int(shape[-1])
-            shape = (None, spec["units"])
-            rows.append(LayerRow(name_for("dense"), "Dense", shape, d * spec["units"]
-                                 + spec["units"]))
-        else:
-            raise ValueError(f"unknown layer kind {kind!r}")
+        layer_type, params, shape = _layer(spec, shape)
+        base = _POOL_NAMES.get(spec["kind"]) or _KERAS_NAMES.get(layer_type, layer_type.lower())
+        row = LayerRow(name_for(base), layer_type, shape, params)
+        if spec["kind"] == "embedding" and not spec["trainable"]:
+            row.trainable = False
+        rows.append(row)
     return ModelSummary(rows)
+
+
+# Keras names a layer after its class: these are the names its summary shows.
+_KERAS_NAMES = {"Embedding": "embedding", "Bidirectional": "bidirectional", "LSTM": "lstm",
+                "GRU": "gru", "SimpleRNN": "simple_rnn", "MaskedConv1D": "conv1d",
+"GlobalAveragePooling1D": "global_average_pooling1d",
+                "MaskedGlobalMaxPooling1D": "global_max_pooling1d",
+                "SpatialDropout1D": "spatial_dropout1d", "Dropout": "dropout", "Dense": "dense",
+                "LayerNormalization": "layer_normalization", "PositionEmbedding": "positions",
+                "TransformerEncoder": "transformer_encoder", "Flatten": "flatten"}
+_POOL_NAMES = {"maxpool": "max_pooling1d", "avgpool": "average_pooling1d"}
+_CELLS = {"rnn": ("SimpleRNN", 1), "lstm": ("LSTM", 4), "gru": ("GRU", 3)}
+
+
+def _layer(spec: dict, shape: tuple[int | None, ...]) -> tuple[str, int,
+                                                             tuple[int | None, ...]]:
+    """One spec: its Keras class name, parameter count and output shape."""
+    kind = spec["kind"]
+    d = shape[-1] if len(shape) == 3 else None
+    steps = shape[1]
+    if kind == "embedding":
+        return "Embedding", spec["input_dim"] * spec["output_dim"], \
+            (None, steps, spec["output_dim"])
+    if kind in _CELLS:
+        cell, gates = _CELLS[kind]
+        u = spec["units"]
+        bias = 2 * u if kind == "gru" else u  # GRU's reset_after keeps two biases
+        params = gates * (int(d) * u + u * u + bias)
+        out = u
+        if spec["bidirectional"]:
+            params, out, cell = 2 * params, 2 * u, "Bidirectional"
+        return cell, params, (None, steps, out) if spec["return_sequences"] else (None, out)
+    if kind == "conv1d":
+        params = spec["kernel"] * int(d) * spec["filters"] + spec["filters"]
+        return "MaskedConv1D", params, (None, _strided(steps, spec["stride"]), spec["filters"])
+    if kind in ("maxpool", "avgpool"):
+        return "MaskedPooling1D", 0, (None, _strided(steps, spec["stride"]), d)
+    if kind == "globalavg":
+        return "GlobalAveragePooling1D", 0, (None, d)
+    if kind == "globalmax":
+        return "MaskedGlobalMaxPooling1D", 0, (None, d)
+    if kind == "flatten":
+        return "Flatten", 0, (None, None if steps is None else steps * int(d))
+    if kind == "spatialdropout":
+        return "SpatialDropout1D", 0, shape
+    if kind == "dropout":
+        return "Dropout", 0, shape
+    if kind == "layernorm":
+        return "LayerNormalization", 2 * int(shape[-1]), shape
+    if kind == "positions":
+        return "PositionEmbedding", spec["length"] * spec["dim"], shape
+    if kind == "transformer":
+        h, k, ff, dm = spec["heads"], spec["key_size"], spec["ff"], int(d)
+        attention = 3 * (dm * h * k + h * k) + h * k * dm + dm
+        feed_forward = dm * ff + ff + ff * dm + dm
+        return "TransformerEncoder", attention + feed_forward + 4 * dm, shape
+    if kind == "dense":
+        u = spec["units"]
+        return "Dense", int(shape[-1]) * u + u, (*shape[:-1], u)
+    raise ValueError(f"unknown layer kind {kind!r}")
+
+
+def _strided(steps: int | None, stride: int) -> int | None:
+    return None if steps is None else -(-steps // stride)

@@ -26,8 +26,10 @@ from seqtui.engine.data.dataset import load_dataset  # noqa: E402
 from seqtui.engine.data.pipeline import make_split, truncate  # noqa: E402
 from seqtui.engine.data.textdata import dataset_facts  # noqa: E402
 from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
+from seqtui.engine.data.vectors import check_vectors_config, embedding_matrix  # noqa: E402
 from seqtui.engine.errors import BadInput  # noqa: E402
 from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.models.specs import fixed_length  # noqa: E402
 from seqtui.engine.models.summary import summarize  # noqa: E402
 from seqtui.engine.runs.events import Listener, make_event, read_events  # noqa: E402
 from seqtui.engine.runs.files import write_private  # noqa: E402
@@ -105,6 +107,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     keras.utils.set_random_seed(tr.seed)
     previous = _previous_epochs(run_dir) if resume else []
     initial_epoch = len(previous)
+    if config.model.embeddings:
+        check_vectors_config(config)  # the embedding's size is the vectors file's
     planned = summarize(config)
     emit(make_event(
         "run_started", config=config.to_dict(), params=planned.total_params, device=hw.device,
@@ -128,7 +132,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     train_ids = truncate(tokenizer.encode(data.train_texts), max_length)
     val_ids = truncate(tokenizer.encode(data.val_texts), max_length)
     lengths = train_ids.row_lengths().numpy().tolist()
-    fixed = max_length if config.model.preset == "flatten" else None
+    fixed = max_length if fixed_length(config) else None
     global_batch = tr.batch_size * hw.replicas
     train_split = make_split(train_ids, data.train_labels, global_batch, fixed, shuffle=True,
                              seed=tr.seed)
@@ -137,11 +141,19 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     val_split = make_split(val_ids, data.val_labels, global_batch, fixed, shuffle=False,
                            seed=tr.seed)
 
+    vectors, vector_facts = None, None
+    resuming = bool(resume and run_dir and (run_dir / "checkpoints" / "last.keras").exists())
+    if config.model.embeddings and not resuming:  # a checkpoint holds the vectors already
+        vectors, coverage = embedding_matrix(config, tokenizer.vocabulary(),
+                                             tokenizer.vocab_size, emit)
+        vector_facts = (f"{Path(config.model.embeddings).name}: {coverage.sentence()} "
+                        f"({'trained' if config.model.embeddings_trainable else 'frozen'})")
     emit(make_event("stage", stage="building", message="building the model"))
     num_classes = data.num_classes
     with hw.strategy.scope():
         model = build_keras_model(config, num_classes, tokenizer.vocab_size,
-                                  mixed_precision=config.hardware.mixed_precision)
+                                  mixed_precision=config.hardware.mixed_precision,
+                                  embedding_matrix=vectors)
         if resume and run_dir and (run_dir / "checkpoints" / "last.keras").exists():
             import seqtui.engine.models.layers  # noqa: F401 - registers MaskedConv1D for loading
 
@@ -157,9 +169,13 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     params = int(model.count_params())
     summary = summarize(config, num_classes, tokenizer.vocab_size)
     if run_dir:
-        (run_dir / "summary.txt").write_text(summary.table() + "\n", encoding="utf-8")
+        vectors_line = f"Pretrained vectors: {vector_facts}\n" if vector_facts else ""
+        (run_dir / "summary.txt").write_text(summary.table() + "\n" + vectors_line,
+                                             encoding="utf-8")
     facts = dataset_facts(data, lengths)
     facts.update(tokenizer=config.tokenizer.kind, vocab_size=tokenizer.vocab_size)
+    if vector_facts:
+        facts["pretrained_vectors"] = vector_facts
     emit(make_event("stage", stage="ready", message="training", params=params,
                     steps_per_epoch=train_split.steps, validation_steps=val_split.steps,
                     validation=config.data.validation,

@@ -108,3 +108,30 @@ def test_predict_screen(fixed_runs, make_app, snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(make_app(scan=False), terminal_size=size, run_before=predict)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_new_experiment_layers_editor(fixed_runs, make_app, snap_compare, size):
+    async def edit_layers(pilot):
+        await pilot.press("n")
+        pilot.app.screen.query_one("#field-model-layers").focus()
+        await pilot.press("c", "a", *"conv1d(32,3)", "enter")  # valid: a conv under the head
+        await pilot.press("a", *"globalmax", "enter")  # then pooled: the dense head is fine
+        await pilot.press("up", "up", "d")  # and bilstm removed: the conv's sequence is pooled
+        still(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(scan=False), terminal_size=size, run_before=edit_layers)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_new_experiment_layers_editor_invalid(fixed_runs, make_app, snap_compare, size):
+    async def invalid_stack(pilot):
+        await pilot.press("n")
+        pilot.app.screen.query_one("#field-model-layers").focus()
+        await pilot.press("c", "a", *"globalmax", "enter")
+        await pilot.press("a", *"lstm(8)", "enter")  # a sequence layer after the pooling
+        still(pilot.app)
+        await pilot.pause()
+
+    assert snap_compare(make_app(scan=False), terminal_size=size, run_before=invalid_stack)

@@ -15,11 +15,20 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from seqtui.engine.config import DEFAULT_UNITS, Config, field_errors
+from seqtui.engine.config import DEFAULT_UNITS, PRESETS, Config, field_errors
 from seqtui.engine.errors import BadInput, DataError
 from seqtui.tui.formfields import DATASET_SUGGESTIONS, FIELDS, FormField, field_for, sections
 from seqtui.tui.widgets.key_bar import KeyBar
+from seqtui.tui.widgets.layers_editor import LayersEditor
 from seqtui.tui.widgets.model_preview import ModelPreview
+
+
+def preset_choices(current: str) -> list[str]:
+    """Built-in presets, then saved ones (and the current value, so the select can show it)."""
+    from seqtui.engine.models.userpresets import saved_presets
+
+    names = list(PRESETS) + [p.name for p in saved_presets() if p.name not in PRESETS]
+    return names if current in names or not current else [*names, current]
 
 
 class FormScroll(VerticalScroll, inherit_bindings=False):
@@ -77,7 +86,9 @@ class NewExperimentScreen(Screen):
                     for form_field in fields:
                         # The error line under a field is mounted when it is first needed:
                         # fewer widgets make this screen open and restyle faster.
-                        with Horizontal(classes="field-row", id=f"{form_field.widget_id}-row"):
+                        classes = "field-row layers-row" if form_field.key == "model.layers" \
+                            else "field-row"
+                        with Horizontal(classes=classes, id=f"{form_field.widget_id}-row"):
                             yield Label(form_field.label, classes="field-label")
                             yield self.make_widget(form_field)
             with Vertical(id="new-side"):
@@ -89,8 +100,14 @@ class NewExperimentScreen(Screen):
 
     def make_widget(self, form_field: FormField) -> Widget:
         value = form_field.text_of(self.config)
+        if form_field.key == "model.layers":
+            return LayersEditor(self.config.model.layers, self.preset_stack(),
+                                self.config.model.preset, id=form_field.widget_id)
         if form_field.kind == "choice":
-            return FormSelect([(c, c) for c in form_field.choices], value=value, allow_blank=False,
+            choices = form_field.choices
+            if form_field.key == "model.preset":
+                choices = preset_choices(value)
+            return FormSelect([(c, c) for c in choices], value=value, allow_blank=False,
                           compact=True, id=form_field.widget_id, tooltip=form_field.help)
         if form_field.kind == "switch":
             return Checkbox(form_field.help, value=bool(value == "True"), compact=True,
@@ -110,6 +127,16 @@ class NewExperimentScreen(Screen):
             return f"default: {self.config.model.preset}"
         return "default" if form_field.key.endswith(("subset", "max_length")) else ""
 
+    def preset_stack(self) -> list[dict[str, Any]]:
+        """The chosen preset's own stack, for the editor to show and copy."""
+        from seqtui.engine.models.presets import preset_layers
+
+        m = self.config.model
+        if m.preset in PRESETS:
+            return preset_layers(m.preset, self.config.units, m.dense_units, m.dropout,
+                                 m.kernel_size)
+        return list(m.layers or [])
+
     def on_mount(self) -> None:
         self.validate_all()
         first = sections()[0][1][0]
@@ -125,7 +152,15 @@ class NewExperimentScreen(Screen):
         form_field = next((f for f in FIELDS if f.widget_id == widget.id), None)
         if form_field is None:
             return
+        before = self.config.model.preset
         self.set_field(form_field, event.value)
+        if form_field.key == "model.preset" and self.config.model.preset != before:
+            self.preset_chosen()
+        if form_field.key.startswith("model.") and form_field.key != "model.preset":
+            editor = self.query_one(LayersEditor)
+            editor.preset_stack = self.preset_stack()
+            if not editor.stack:
+                editor.redraw()
         if form_field.key == "model.preset":
             for key in ("model.units", "name"):
                 dependent = field_for(key)
@@ -133,6 +168,27 @@ class NewExperimentScreen(Screen):
                     self.query_one(f"#{dependent.widget_id}", Input).placeholder = \
                         self.placeholder(dependent)
         self.validate_all()
+
+    def preset_chosen(self) -> None:
+        """Choosing a preset makes it the model: a saved one's layers fill the editor, a
+        built-in one empties it (`c` copies its stack in to change it)."""
+        from seqtui.engine.models.userpresets import load_preset
+
+        m = self.config.model
+        saved = None if m.preset in PRESETS else load_preset(m.preset)
+        m.layers = list(saved.layers) if saved else None
+        self.query_one(LayersEditor).set_preset(m.preset, self.preset_stack(), m.layers)
+
+    @on(LayersEditor.Changed)
+    def layers_changed(self, event: LayersEditor.Changed) -> None:
+        self.config.model.layers = event.stack
+        self.validate_all()
+
+    @on(LayersEditor.Saved)
+    def preset_saved(self, event: LayersEditor.Saved) -> None:
+        select = self.query_one("#field-model-preset", Select)
+        select.set_options([(c, c) for c in preset_choices(event.name)])
+        select.value = event.name
 
     def set_field(self, form_field: FormField, value: Any) -> None:
         try:
@@ -145,7 +201,11 @@ class NewExperimentScreen(Screen):
     def validate_all(self) -> None:
         errors = dict(self.parse_errors)
         loose: list[str] = []
-        for error in field_errors(self.config):
+        from seqtui.engine.models.specs import stack_errors
+
+        for error in field_errors(self.config) or stack_errors(self.config):
+            if error.key == "model.preset" and self.config.model.layers is not None:
+                error.key = "model.layers"
             if error.key and field_for(error.key) is not None:
                 errors.setdefault(error.key, str(error))
             else:
@@ -161,7 +221,9 @@ class NewExperimentScreen(Screen):
         blocking = [k for k in errors if k.startswith(("model.", "tokenizer."))]
         preview = self.query_one(ModelPreview)
         if blocking:
-            preview.show(None, f"fix {blocking[0]}")
+            # A stack's problem is the preview's to explain: the editor may be scrolled away.
+            preview.show(None, errors[blocking[0]] if blocking[0] == "model.layers"
+                         else f"fix {blocking[0]}")
         else:
             preview.show(self.config)
         self.show_status(loose)

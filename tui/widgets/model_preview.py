@@ -16,6 +16,7 @@ class ModelPreview(Static):
     def show(self, config: Config | None, problem: str = "") -> None:
         if config is None:
             self.update(Text(f"No preview: {problem}", style="italic"))
+            self.border_subtitle = ""  # not the last good model's count
             return
         try:
             summary = summarize(config)

@@ -70,7 +70,7 @@ def test_folder_acl_layout_reads_both_splits_and_ignores_unsup(tmp_path: Path) -
     assert "unlabeled review" not in data.train_texts
     for text, y in zip(data.train_texts, data.train_labels, strict=True):
         assert (any(p in text for p in POS) or "caf" in text) == (y == 1)
-    assert "caf\ufffd au lait, a fine film" in data.train_texts
+    assert "caf\u00e9 au lait, a fine film" in data.train_texts  # latin-1, read as cp1252
     assert warnings(events) == {"not_utf8": 1, "empty_files": 1}
     assert data.facts["skipped"] == {"not_utf8": 1, "empty_files": 1}
     progress = [e for e in events if e["type"] == "stage" and "done" in e]
@@ -136,7 +136,7 @@ def test_csv_string_labels_custom_columns_and_skipped_rows(tmp_path: Path) -> No
     labels = data.train_labels + data.test_labels
     assert len(texts) == 10
     assert 'line one\nline two, with "quotes"' in texts
-    assert "bad \ufffd byte review" in texts
+    assert "bad \u00ff byte review" in texts  # the byte read as cp1252
     assert labels[texts.index(POS[0])] == 1 and labels[texts.index(NEG[0])] == 0
     assert warnings(events) == {"empty": 1, "unlabeled": 1, "not_utf8": 1}
     assert sorted(data.test_labels) == [0, 1]  # a quarter of 5 per class, rounded
@@ -220,12 +220,12 @@ def test_jsonl_that_is_really_a_json_array(tmp_path: Path) -> None:
         load(config(f"jsonl:{path}"))
 
 
-def test_jsonl_non_utf8_text_is_replaced_and_counted(tmp_path: Path) -> None:
+def test_jsonl_non_utf8_text_is_read_as_cp1252_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "d.jsonl"
     path.write_bytes(b'{"text": "ok \xe9t\xe9", "label": "b"}\n{"text": "fine", "label": "a"}\n'
                      b'{"text": "good", "label": "a"}\n{"text": "x", "label": "b"}\n')
     data, events = load(config(f"jsonl:{path}", test_fraction=0.5))
-    assert "ok \ufffdt\ufffd" in data.train_texts + data.test_texts
+    assert "ok \u00e9t\u00e9" in data.train_texts + data.test_texts  # latin-1 bytes, as cp1252
     assert warnings(events) == {"not_utf8": 1}
 
 
