@@ -44,8 +44,9 @@ def rdb_storage(url: str) -> optuna.storages.BaseStorage:
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
     except ImportError as exc:
-        raise BadInput(f"--storage {_safe(url)}: the database driver is missing ({exc.name}); "
-                       "for PostgreSQL install psycopg2-binary") from None
+        raise BadInput(f"--storage {_safe(url)}: the database driver is missing "
+                       f"({exc.name or exc}); for PostgreSQL: pip install 'seqtui[postgres]'") \
+            from None
     except Exception as exc:  # noqa: BLE001 - sqlalchemy's errors are many and verbose
         raise BadInput(f"--storage {_safe(url)}: cannot open the database: "
                        f"{_first_line(exc)}") from None
