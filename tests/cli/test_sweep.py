@@ -8,6 +8,7 @@ import json
 import pytest
 
 from helpers import TINY_FLAGS, run_seqtui
+from seqtui.engine.config import Config
 
 SWEEP_FLAGS = [*TINY_FLAGS, "--preset", "gap"]
 
@@ -57,6 +58,20 @@ def test_a_tpe_sweep_runs_its_trials_as_ordinary_runs(runs_dir):
     assert shown.returncode == 0, shown.stderr
     assert "val_loss" in shown.stdout and "learning_rate=" in shown.stdout
     assert f"best: trial {sweep['best_trial']}" in shown.stdout
+
+    # The report was written when the sweep ended; `seqtui report SWEEP` writes it again.
+    sweep_dir = runs_dir / sweep["id"]
+    assert (sweep_dir / "report.html").exists()
+    (sweep_dir / "report.html").unlink()
+    reported = run_seqtui("report", sweep["id"], runs_dir=runs_dir)
+    assert reported.returncode == 0, reported.stderr
+    page = (sweep_dir / "report.html").read_text()
+    assert "Leaderboard" in page and best["id"] in page and "<script" not in page
+    # trials in order, one chart per parameter, the best trial's loss and accuracy
+    assert page.count("<svg") == 1 + 2 + 2
+    retrain = Config.from_file(sweep_dir / "best.toml")
+    assert retrain.to_dict() == Config.from_file(runs_dir / best["id"] / "config.json").to_dict()
+    assert "seqtui train --config best.toml" in (sweep_dir / "report.md").read_text()
 
 
 def test_a_trial_that_cannot_learn_is_pruned_and_keeps_its_epochs(runs_dir):
