@@ -48,7 +48,8 @@ class SeqtuiApp(App, inherit_bindings=False):
     """ctrl+q belongs to the New experiment screen (queue), so the app does not bind it."""
 
     TITLE = "seqtui"
-    CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss"]
+    CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss",
+                "sweeps.tcss"]
     COMMANDS = App.COMMANDS | {SeqtuiCommands}
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit"),
@@ -275,6 +276,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         from seqtui.tui.screens.new import FormScroll, NewExperimentScreen
         from seqtui.tui.screens.predict import PredictScreen
         from seqtui.tui.screens.runs import RunsScreen
+        from seqtui.tui.screens.sweeps import SweepScreen
         from seqtui.tui.widgets.runs_table import RunsTable
 
         sections = [
@@ -282,6 +284,7 @@ class SeqtuiApp(App, inherit_bindings=False):
             ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
             ("Dashboard", DashboardScreen.BINDINGS),
             ("Compare", CompareScreen.BINDINGS),
+            ("Sweep", SweepScreen.BINDINGS),
             ("Predict", PredictScreen.BINDINGS),
             ("Questions", ConfirmScreen.BINDINGS),
             ("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette",
