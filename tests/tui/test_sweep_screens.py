@@ -140,3 +140,36 @@ def test_sweep_screen_snapshot(runs, make_app, snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(make_app(scan=False), terminal_size=size, run_before=open_sweep)
+
+
+SWEEP_PROBE = '''
+import asyncio, json, sys
+from pathlib import Path
+from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.screens.sweeps import SweepScreen
+
+async def main():
+    app = SeqtuiApp(Path(sys.argv[1]), keymap={}, first_scan_in_thread=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("w", "enter")
+        await pilot.pause(0.3)
+        rows = app.screen.query_one("#sweep-table").row_count
+        opened = isinstance(app.screen, SweepScreen)
+    heavy = sorted(m for m in sys.modules
+                   if m.split(".")[0] in ("optuna", "tensorflow", "keras", "sqlalchemy"))
+    print(json.dumps({"opened": opened, "rows": rows, "heavy": heavy}))
+
+asyncio.run(main())
+'''
+
+
+def test_the_sweep_screens_never_load_optuna(runs):
+    import subprocess
+    import sys
+
+    write_sweep(runs)
+    done = subprocess.run([sys.executable, "-c", SWEEP_PROBE, str(runs.runs_dir.resolve())],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"opened": True, "rows": 4, "heavy": []}
