@@ -52,7 +52,7 @@ def handle_stop(args: argparse.Namespace) -> int:
     if sweep is not None:
         from seqtui.sweepview import stop_sweep
 
-        return stop_sweep(sweep)
+        return stop_sweep(sweep, now=args.now)
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
     if info.status != "running":

@@ -108,15 +108,39 @@ def _study_rows(sweep: SweepInfo) -> list[list[str]]:
     return rows
 
 
-def stop_sweep(path: Path) -> int:
+def stop_sweep(path: Path, now: bool = False) -> int:
+    """The controller stops its running trials after their current batch; --now (or a second
+    stop) also interrupts them at once, as `seqtui stop RUN --now` does."""
     sweep = read_sweep(path)
     if sweep.status != "running":
         raise BadInput(f"sweep {sweep.id} is not running (status: {sweep.status})")
+    again = (path / CONTROL_DIR / "stop").exists()
     request_stop(path)
-    running = sweep.count("running")
-    print(f"{sweep.id}: stopping; its {running} running trial{'s' if running != 1 else ''} stop "
-          "after the current batch, then the sweep ends stopped")
+    running = [t for t in sweep.trials if t.status == "running" and t.run]
+    plural = "s" if len(running) != 1 else ""
+    if now or again:
+        for trial in running:
+            _interrupt(path.parent / trial.run)
+        print(f"{sweep.id}: interrupted {len(running)} running trial{plural}; the sweep ends "
+              "stopped")
+        return EXIT_OK
+    print(f"{sweep.id}: stopping; its {len(running)} running trial{plural} stop after the "
+          f"current batch, then the sweep ends stopped (`seqtui stop {sweep.id}` again: at once)")
     return EXIT_OK
+
+
+def _interrupt(run_dir: Path) -> None:
+    import contextlib
+    import json
+    import os
+    import signal
+
+    from seqtui.engine.runs.process import PID_FILE, process_alive
+
+    if not process_alive(run_dir):
+        return
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        os.kill(int(json.loads((run_dir / PID_FILE).read_text())["pid"]), signal.SIGINT)
 
 
 def resume_sweep(path: Path, args: argparse.Namespace) -> int:

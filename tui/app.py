@@ -21,6 +21,7 @@ from textual.signal import Signal
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.status import FINISHED_STATUSES, RunInfo
 from seqtui.engine.runs.store import find_run
+from seqtui.engine.sweeps.state import is_sweep_dir
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
@@ -102,7 +103,11 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.push_screen(RunsScreen())
         if self._first_scan_in_thread:
             self.scan_runs()
-        if self.attach_to is not None:
+        if self.attach_to is not None and is_sweep_dir(self.attach_to):
+            from seqtui.tui.screens.sweeps import SweepScreen
+
+            self.push_screen(SweepScreen(self.attach_to))
+        elif self.attach_to is not None:
             self.open_dashboard(self.attach_to)
         if self._scan_enabled:
             self.set_interval(SCAN_SECONDS, self.scan_runs)

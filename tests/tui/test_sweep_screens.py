@@ -173,3 +173,16 @@ def test_the_sweep_screens_never_load_optuna(runs):
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"opened": True, "rows": 4, "heavy": []}
+
+
+@pytest.mark.anyio
+async def test_attach_to_a_sweep_opens_its_leaderboard(runs, make_app):
+    from seqtui.cmd_attach import pick_run
+
+    path = write_sweep(runs)
+    picked = pick_run("sweep-gap", runs.runs_dir)
+    assert picked == str(path)
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)):
+        assert isinstance(app.screen, SweepScreen)
+        assert len(rows(app, "#sweep-table")) == 4
