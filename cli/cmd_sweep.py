@@ -109,6 +109,9 @@ def _create(args: argparse.Namespace, runs_dir: Path) -> Path:
     from seqtui.engine.training.preflight import preflight
 
     base = config_from_args(args)
+    if base.hardware.strategy == "multi-worker":
+        raise BadInput("--strategy multi-worker: a sweep's trials each train on one machine; "
+                       "share a study across machines with --storage URL and --join instead")
     params = [parse_search(text) for text in args.search]
     if args.space:
         params += read_space_file(args.space)
@@ -186,8 +189,9 @@ def _print_event(event: dict, spec: dict) -> None:
     elif kind in ("trial_finished", "trial_pruned", "trial_stopped"):
         word = {"trial_finished": "finished", "trial_pruned": "pruned",
                 "trial_stopped": "stopped"}[kind]
+        done = event.get("epochs_done")
         line = (f"trial {n} {word}: {monitor} {_fmt(event.get('value'))} at epoch "
-                f"{event.get('epoch')} ({event.get('epochs_done')} epochs, "
+                f"{event.get('epoch')} ({done} epoch{'s' * (done != 1)}, "
                 f"{_fmt(event.get('seconds'))} s)")
     elif kind == "trial_failed":
         line = f"trial {n} failed: {event.get('message')}"

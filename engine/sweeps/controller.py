@@ -24,9 +24,16 @@ from optuna.trial import TrialState
 from seqtui.engine.config import Config, field_errors
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.control import CONTROL_DIR, request_stop
-from seqtui.engine.runs.events import EventLog, EventTail, Listener, make_event, read_events
+from seqtui.engine.runs.events import (
+    TERMINAL_TYPES,
+    EventLog,
+    EventTail,
+    Listener,
+    make_event,
+    read_events,
+)
 from seqtui.engine.runs.files import write_private
-from seqtui.engine.runs.process import write_pid
+from seqtui.engine.runs.process import process_alive, write_pid
 from seqtui.engine.runs.status import TRIAL_FILE, read_run
 from seqtui.engine.runs.store import create_run
 from seqtui.engine.sweeps.devices import trial_device, visible_gpus
@@ -36,6 +43,7 @@ from seqtui.engine.sweeps.study import distributions, load_study
 from seqtui.engine.training.launch import spawn_training
 
 POLL_SECONDS = 0.25
+BATCH_PREFIX = b'{"type": "batch"'  # how EventLog writes a batch event: skipped unparsed
 
 
 @dataclass
@@ -50,6 +58,7 @@ class Active:
     last_value: float | None = None
     prune_asked: bool = False
     stop_asked: bool = False
+    last_word: bool = False  # run_finished or run_failed seen in its log
 
 
 class Controller:
@@ -158,7 +167,7 @@ class Controller:
         self.emit("trial_started", trial=number, params=params, run=run_dir.name,
                   host=self.host, device=config.hardware.device)
         spawn_training(run_dir)
-        self.active[number] = Active(trial, run_dir, slot, EventTail(run_dir / "events.jsonl"))
+        self.active[number] = Active(trial, run_dir, slot, _tail(run_dir))
 
     def adopt(self) -> None:
         """After a restart: follow this controller's trials that were still open."""
@@ -173,8 +182,7 @@ class Controller:
             if ft.state != TrialState.RUNNING:
                 continue
             active = Active(optuna.Trial(self.study, ft._trial_id), self.runs_dir / event["run"],
-                            self._free_slot(), EventTail(self.runs_dir / event["run"] /
-                                                         "events.jsonl"),
+                            self._free_slot(), _tail(self.runs_dir / event["run"]),
                             reported=set(ft.intermediate_values))
             self.active[number] = active
         # Asked for but never started (the controller died in between): nothing ran.
@@ -188,11 +196,19 @@ class Controller:
     # ---- following trials --------------------------------------------------------------------
 
     def follow(self) -> None:
+        """New epochs of each trial go to Optuna; a trial whose log has its last word, or whose
+        process is gone, is settled. Only the new lines are read (batch lines unparsed), and
+        the whole run is read once, at its end."""
         for number in list(self.active):
             active = self.active[number]
             for event in active.tail.read_new():
-                if event.get("type") == "epoch_ended" and not event.get("partial"):
+                kind = event.get("type")
+                if kind == "epoch_ended" and not event.get("partial"):
                     self.report(active, event)
+                elif kind in TERMINAL_TYPES:
+                    active.last_word = True
+            if not active.last_word and process_alive(active.run_dir):
+                continue
             info = read_run(active.run_dir)
             if info.status in ("running", "pending"):
                 continue
@@ -244,6 +260,10 @@ class Controller:
         self.log(event)
         if self.listener:
             self.listener(event)
+
+
+def _tail(run_dir: Path) -> EventTail:
+    return EventTail(run_dir / "events.jsonl", skip_prefix=BATCH_PREFIX)
 
 
 def _json(data: dict[str, Any]) -> str:

@@ -123,6 +123,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(runs_dir):
      "cannot open the database"),
     (["--join", "2026-sweep-x"], "--join needs --storage"),
     (["--search", "model.dropout=0:0.5", "--preset", "bilsm"], "did you mean 'bilstm'"),
+    (["--search", "model.dropout=0:0.5", "--strategy", "multi-worker"], "--join instead"),
 ])
 def test_bad_input_gets_one_line_exit_2_and_no_sweep_directory(runs_dir, args, words):
     out = run_seqtui("sweep", *TINY_FLAGS, *args, runs_dir=runs_dir)
