@@ -44,11 +44,11 @@ def training_seconds(runs_dir: Path) -> float:
     return total
 
 
-def sweep_once(extra: list[str], trials: int, epochs: int) -> dict:
+def sweep_once(extra: list[str], trials: int, epochs: int, space: list[str] = SPACE) -> dict:
     with tempfile.TemporaryDirectory(prefix="seqtui-bench-") as tmp:
         runs_dir = Path(tmp)
         started = time.perf_counter()
-        seqtui("sweep", *BASE, *SPACE, "--epochs", str(epochs), "--trials", str(trials),
+        seqtui("sweep", *BASE, *space, "--epochs", str(epochs), "--trials", str(trials),
                *extra, runs_dir=runs_dir)
         wall = time.perf_counter() - started
         [sweep] = json.loads(seqtui("sweeps", "--json", runs_dir=runs_dir).stdout)
@@ -81,9 +81,10 @@ def main() -> None:
         pruned = sweep_once(["--pruner", "median", "--pruner-startup", "4",
                              "--pruner-warmup", "1"], args.trials, args.epochs)
         unpruned = sweep_once(["--pruner", "none"], args.trials, args.epochs)
-        results["pruning"] = {"median": pruned, "none": unpruned,
+        results["pruning"] = partial = {"median": pruned, "none": unpruned,
                               "training_ratio": unpruned["training"] / pruned["training"],
                               "best_gap": pruned["best"] - unpruned["best"]}
+        print(json.dumps({"pruning": partial}), file=sys.stderr, flush=True)
 
     if "parallel" not in args.skip:
         one = sweep_once(["--pruner", "none", "--parallel", "1"], args.parallel_trials,
@@ -92,17 +93,18 @@ def main() -> None:
                          args.epochs)
         per_hour = {k: args.parallel_trials / r["wall"] * 3600 for k, r in (("1", one),
                                                                              ("2", two))}
-        results["parallel"] = {"1": one, "2": two, "trials_per_hour": per_hour,
+        results["parallel"] = partial = {"1": one, "2": two, "trials_per_hour": per_hour,
                                "ratio": per_hour["2"] / per_hour["1"]}
+        print(json.dumps({"parallel": partial}), file=sys.stderr, flush=True)
 
     if "overhead" not in args.skip:
         sweep_walls, train_walls = [], []
         for _ in range(args.overhead_rounds):
             train_walls.append(train_once(args.epochs))
             sweep_walls.append(sweep_once(["--pruner", "none", "--sampler", "grid",
-                                           "--search", "model.dropout=0.1"], 1,
-                                          args.epochs)["wall"])
-        results["overhead"] = {"train": train_walls, "sweep": sweep_walls,
+                                           ], 1, args.epochs,
+                                          space=["--search", "model.dropout=0.1"])["wall"])
+        results["overhead"] = partial = {"train": train_walls, "sweep": sweep_walls,
                                "extra_seconds": (sum(sweep_walls) - sum(train_walls))
                                / len(train_walls)}
 
