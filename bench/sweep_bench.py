@@ -36,6 +36,8 @@ def training_seconds(runs_dir: Path) -> float:
     """Sum of every trial's training process time, from run_started to its last word."""
     total = 0.0
     for run in runs_dir.iterdir():
+        if not (run / "config.json").exists():
+            continue  # the sweep's own directory: its log spans the whole search
         events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
                   if line.strip()] if (run / "events.jsonl").exists() else []
         times = [e["time"] for e in events]
