@@ -41,6 +41,9 @@ def run_record(run: RunInfo) -> dict[str, Any]:
         "epochs": run.epochs_total,
         "best_val_accuracy": best[1] if best else None,
         "best_val_accuracy_epoch": best[0] if best else None,
+        "validation": "test" if run.validated_on_test else "split",
+        "test_accuracy": (run.test_metrics or {}).get("accuracy"),
+        "test_loss": (run.test_metrics or {}).get("loss"),
         "seconds_per_epoch": run.seconds_per_epoch,
         "started": run.started,
         "message": run.message,
@@ -62,6 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     for run in runs:
         record = run_record(run)
         best = record["best_val_accuracy"]
+        test = record["test_accuracy"]
+        on_test = "*" if run.validated_on_test else ""
         rows.append([
             run.id,
             f"[{STATUS_STYLE[run.status]}]{run.status}[/]" if run.status in STATUS_STYLE
@@ -70,10 +75,12 @@ def handle(args: argparse.Namespace) -> int:
             run.preset,
             f"{run.params:,}" if run.params else "-",
             f"{run.epochs_done}/{run.epochs_total or '?'}",
-            f"{best:.4f} e{record['best_val_accuracy_epoch']}" if best is not None else "-",
+            f"{best:.4f} e{record['best_val_accuracy_epoch']}{on_test}" if best is not None
+            else "-",
+            f"{test:.4f}" if test is not None else "-",
         ])
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    headers = ("run", "status", "dataset", "preset", "params", "epochs", "val acc")
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
+    headers = ("run", "status", "dataset", "preset", "params", "epochs", "val acc", "test acc")
     for i, header in enumerate(headers):
         width = max(len(header), *(len(row[i]) for row in rows))
         if header in ("dataset", "status"):  # these give way when the terminal is narrow
@@ -84,4 +91,7 @@ def handle(args: argparse.Namespace) -> int:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    if any(r.validated_on_test and r.epochs for r in runs):
+        console.print("* validated on the test split (--validation test, or a run from before "
+                      "validation splits): its val acc is a test figure", style="dim")
     return 0

@@ -159,3 +159,21 @@ async def test_error_analysis_tab_once_the_run_is_over(runs, make_app, shown):
         assert "lowest recall: positive (0.760)" in text
         assert "0.970 negative (true positive): the plot was dull but I loved it" in text
         assert app.screen.query_one("TabbedContent").active == "errors"
+
+
+async def test_the_dashboard_shows_the_test_score_and_where_validation_was_measured(
+        runs, make_app, shown):
+    from seqtui.tui.widgets.metric_plot import MetricPlot
+
+    seeds = runs.finished("2026-01-01_000000_seeds", validation="test",
+                          test={"loss": 0.5, "accuracy": 0.7175})
+    app = make_app(attach=seeds)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dash = app.screen
+        await wait_until(pilot, lambda: "test acc" in shown(dash.query_one("#dash-title")))
+        title = shown(dash.query_one("#dash-title"))
+        assert title.startswith("2026-01-01_000000_seeds · test acc 0.7175 · bilstm")
+        await wait_until(pilot, lambda: any(
+            "val (test split)" in plot.drawn for plot in dash.query(MetricPlot)))
+        log = "\n".join(dash.state.log)
+        assert "test accuracy 0.7175 (scored once, at the end)" in log
