@@ -77,8 +77,10 @@ def test_a_tpe_sweep_runs_its_trials_as_ordinary_runs(runs_dir):
 def test_a_trial_that_cannot_learn_is_pruned_and_keeps_its_epochs(runs_dir):
     # The grid runs in the order given: the learning trial first, then one that cannot move
     # (a learning rate of 1e-9): its first epoch's loss is worse than the median, so it stops.
-    out = run_seqtui("sweep", *SWEEP_FLAGS, "--epochs", "20", "--sampler", "grid",
-                     "--search", "training.learning_rate=0.05,1e-9", "--pruner-startup", "1",
+    # 100 validation texts: enough for the learning trial's first epoch to beat chance.
+    out = run_seqtui("sweep", *SWEEP_FLAGS, "--demo-size", "400", "--validation-fraction",
+                     "0.25", "--epochs", "20", "--sampler", "grid",
+                     "--search", "training.learning_rate=0.01,1e-9", "--pruner-startup", "1",
                      runs_dir=runs_dir)
     assert out.returncode == 0, out.stderr
     trials = runs(runs_dir)
