@@ -17,10 +17,11 @@ ORDER = 45
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "attach", help="open the TUI on a run's dashboard (newest running run by default)",
-        description="Follow a run in the TUI. Without RUN: the newest running run, else the "
-                    "newest run.")
+        description="Follow a run (or a sweep's leaderboard) in the TUI. Without RUN: the newest "
+                    "running run, else the newest run.")
     parser.add_argument("run", nargs="?", metavar="RUN",
-                        help="run id, a unique prefix or suffix of it, or its directory")
+                        help="run id, a unique prefix or suffix of it, or its directory; or a "
+                             "sweep")
     add_runs_dir(parser)
     parser.set_defaults(handler=handle)
 
@@ -28,9 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def pick_run(ref: str | None, runs_dir) -> str:
     """The run to attach to, as a path string; BadInput when there is none."""
     from seqtui.engine.runs.store import find_run, list_runs
+    from seqtui.engine.sweeps.state import find_sweep
 
     if ref:
-        return str(find_run(ref, runs_dir))
+        sweep = find_sweep(ref, runs_dir)
+        return str(sweep if sweep is not None else find_run(ref, runs_dir))
     runs = list_runs(runs_dir)
     if not runs:
         raise BadInput(f"no runs in {runs_dir}; start one with `seqtui` or `seqtui train`")

@@ -20,6 +20,7 @@ from seqtui.engine.runs.control import CONTROL_DIR, request_resume, request_stop
 from seqtui.engine.runs.process import PID_FILE
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
+from seqtui.engine.sweeps.state import find_sweep
 
 ORDER = 60
 
@@ -27,7 +28,7 @@ ORDER = 60
 def register(sub: argparse._SubParsersAction) -> None:
     stop = sub.add_parser("stop", help="stop a run after its current batch (--now: at once)",
                           description="Stop a running run gracefully; again, or --now, at once.")
-    stop.add_argument("run", metavar="RUN")
+    stop.add_argument("run", metavar="RUN", help="a run or a sweep (its running trials stop)")
     stop.add_argument("--now", action="store_true", help="interrupt at once")
     add_runs_dir(stop)
     stop.set_defaults(handler=handle_stop)
@@ -35,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     resume = sub.add_parser("resume", help="continue a stopped, failed or died run",
                             description="Continue a run from its last finished epoch, in the "
                             "same run directory.")
-    resume.add_argument("run", metavar="RUN")
+    resume.add_argument("run", metavar="RUN",
+                        help="a run, or a sweep (it continues to its number of trials)")
     resume.add_argument("--detach", action="store_true", help="continue in the background")
     add_runs_dir(resume)
     resume.set_defaults(handler=handle_resume)
@@ -46,6 +48,11 @@ def _pid(run_dir: Path) -> int:
 
 
 def handle_stop(args: argparse.Namespace) -> int:
+    sweep = find_sweep(args.run, runs_dir_of(args))
+    if sweep is not None:
+        from seqtui.sweepview import stop_sweep
+
+        return stop_sweep(sweep, now=args.now)
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
     if info.status != "running":
@@ -65,6 +72,11 @@ def handle_stop(args: argparse.Namespace) -> int:
 
 
 def handle_resume(args: argparse.Namespace) -> int:
+    sweep = find_sweep(args.run, runs_dir_of(args))
+    if sweep is not None:
+        from seqtui.sweepview import resume_sweep
+
+        return resume_sweep(sweep, args)
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
     if info.status == "running":

@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from seqtui.engine.sweeps.state import find_sweep
+
+    sweep = find_sweep(args.run, runs_dir_of(args))
+    if sweep is not None:
+        from seqtui.sweepview import report_sweep
+
+        return report_sweep(sweep)
     from seqtui.engine.reports.writer import write_report
 
     md_path, html_path = write_report(find_run(args.run, runs_dir_of(args)))

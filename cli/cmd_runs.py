@@ -16,7 +16,8 @@ from seqtui.engine.runs.store import list_runs
 ORDER = 30
 
 STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
-                "failed": "red", "died": "red", "running": "cyan", "pending": "dim"}
+                "pruned": "yellow", "failed": "red", "died": "red", "running": "cyan",
+                "pending": "dim"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +47,8 @@ def run_record(run: RunInfo) -> dict[str, Any]:
         "seconds_per_epoch": run.seconds_per_epoch,
         "started": run.started,
         "message": run.message,
+        "sweep": run.sweep,
+        "trial": run.trial,
     }
 
 
@@ -66,7 +69,8 @@ def handle(args: argparse.Namespace) -> int:
         on_test = "*" if run.validated_on_test else ""
         rows.append([
             run.id,
-            f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+            f"[{STATUS_STYLE[run.status]}]{run.status}[/]" if run.status in STATUS_STYLE
+            else run.status,
             run.dataset,
             run.preset,
             f"{run.params:,}" if run.params else "-",

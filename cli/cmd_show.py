@@ -11,6 +11,7 @@ from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.reports.textplot import line_plot
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
+from seqtui.engine.sweeps.state import find_sweep
 
 ORDER = 40
 
@@ -25,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    sweep = find_sweep(args.run, runs_dir_of(args))
+    if sweep is not None:
+        from seqtui.sweepview import show_sweep
+
+        return show_sweep(sweep)
     run = read_run(find_run(args.run, runs_dir_of(args)))
     console = Console()
     cfg = run.config

@@ -15,6 +15,7 @@ from pathlib import Path
 from seqtui.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, add_runs_dir, runs_dir_of
 from seqtui.engine.config import Config
 from seqtui.engine.errors import BadInput
+from seqtui.engine.runs.status import FINISHED_STATUSES
 from seqtui.engine.training.devices import cluster_task
 from seqtui.engine.training.inventory import check_devices
 from seqtui.engine.training.preflight import preflight
@@ -158,8 +159,7 @@ def train_run_dir(run_dir: Path, resume: bool, show: bool) -> int:
         _write_report(run_dir)
     if show:
         print(f"run directory: {run_dir}")
-    return EXIT_OK if result["status"] in ("completed", "stopped", "early_stopped") \
-        else EXIT_FAILED
+    return EXIT_OK if result["status"] in FINISHED_STATUSES else EXIT_FAILED
 
 
 def _write_report(run_dir: Path) -> None:

@@ -21,6 +21,7 @@ from textual.signal import Signal
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.status import FINISHED_STATUSES, RunInfo
 from seqtui.engine.runs.store import find_run
+from seqtui.engine.sweeps.state import is_sweep_dir
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
@@ -48,7 +49,8 @@ class SeqtuiApp(App, inherit_bindings=False):
     """ctrl+q belongs to the New experiment screen (queue), so the app does not bind it."""
 
     TITLE = "seqtui"
-    CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss"]
+    CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss",
+                "sweeps.tcss"]
     COMMANDS = App.COMMANDS | {SeqtuiCommands}
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit"),
@@ -101,7 +103,11 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.push_screen(RunsScreen())
         if self._first_scan_in_thread:
             self.scan_runs()
-        if self.attach_to is not None:
+        if self.attach_to is not None and is_sweep_dir(self.attach_to):
+            from seqtui.tui.screens.sweeps import SweepScreen
+
+            self.push_screen(SweepScreen(self.attach_to))
+        elif self.attach_to is not None:
             self.open_dashboard(self.attach_to)
         if self._scan_enabled:
             self.set_interval(SCAN_SECONDS, self.scan_runs)
@@ -275,6 +281,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         from seqtui.tui.screens.new import FormScroll, NewExperimentScreen
         from seqtui.tui.screens.predict import PredictScreen
         from seqtui.tui.screens.runs import RunsScreen
+        from seqtui.tui.screens.sweeps import SweepScreen
         from seqtui.tui.widgets.runs_table import RunsTable
 
         sections = [
@@ -282,6 +289,7 @@ class SeqtuiApp(App, inherit_bindings=False):
             ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
             ("Dashboard", DashboardScreen.BINDINGS),
             ("Compare", CompareScreen.BINDINGS),
+            ("Sweep", SweepScreen.BINDINGS),
             ("Predict", PredictScreen.BINDINGS),
             ("Questions", ConfirmScreen.BINDINGS),
             ("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette",

@@ -34,7 +34,8 @@ def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
 
 def svg_chart(curves: dict[str, Sequence[float | None]], title: str = "",
               best_x: int | None = None, width: int = 520, height: int = 280,
-              colors: dict[str, str] | None = None, dashed: Sequence[str] = ()) -> str:
+              colors: dict[str, str] | None = None, dashed: Sequence[str] = (),
+              x_label: str = "epoch") -> str:
     """A line chart as inline SVG: one <path> per curve (gaps for missing values), axes with
     ticks, a legend, and the best epoch as a dashed vertical line. No script, no external refs."""
     drawn = {name: list(values) for name, values in curves.items()
@@ -90,7 +91,7 @@ def svg_chart(curves: dict[str, Sequence[float | None]], title: str = "",
         parts.append(f'<text x="{sx(x):.1f}" y="{top + plot_h + 16}" font-size="11" '
                      f'text-anchor="middle" fill="#444">{x}</text>')
     parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 30}" font-size="11" '
-                 f'text-anchor="middle" fill="#444">epoch</text>')
+                 f'text-anchor="middle" fill="#444">{esc(x_label)}</text>')
     if best_x is not None and 1 <= best_x <= n:
         bx = sx(best_x)
         parts.append(f'<line x1="{bx:.1f}" y1="{top}" x2="{bx:.1f}" y2="{top + plot_h}" '
@@ -119,7 +120,7 @@ def svg_chart(curves: dict[str, Sequence[float | None]], title: str = "",
             for x, v in enumerate(vs, start=1):
                 if v is not None and math.isfinite(v):
                     parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(v):.1f}" r="2.5" '
-                                 f'fill="{color}"><title>{esc(name)} epoch {x}: {v:.4f}'
+                                 f'fill="{color}"><title>{esc(name)} {esc(x_label)} {x}: {v:.4f}'
                                  f"</title></circle>")
         row, col = divmod(index, 3)
         lx, ly = left + col * (plot_w / 3), top + plot_h + 44 + row * 18

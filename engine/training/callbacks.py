@@ -15,7 +15,7 @@ from typing import Any
 
 import keras
 
-from seqtui.engine.runs.control import CONTROL_DIR
+from seqtui.engine.runs.control import CONTROL_DIR, stop_reason
 from seqtui.engine.runs.events import Listener, make_event
 
 BATCH_EVENTS_PER_SECOND = 4
@@ -106,6 +106,7 @@ class ControlCallback(keras.callbacks.Callback):
         self.emit = emit
         self.stop_requested = False
         self.stop_at_epoch_end = False
+        self.pruned = False  # the stop came from a sweep's pruner: the run ends `pruned`
 
     def _exists(self, name: str) -> bool:
         return self.control is not None and os.path.exists(self.control / name)
@@ -117,6 +118,8 @@ class ControlCallback(keras.callbacks.Callback):
                 time.sleep(0.2)
             self.emit(make_event("resumed", step=batch + 1))
         if self.stop_requested or self._exists("stop"):
+            if not self.stop_requested and self.control is not None:
+                self.pruned = stop_reason(self.control.parent) == "pruned"
             self.stop_requested = True
             self.model.stop_training = True
 

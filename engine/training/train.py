@@ -210,7 +210,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                   shuffle=False)  # the pipeline shuffles, with the run's seed
 
     if control.stop_requested:
-        status = "stopped"
+        status = "pruned" if control.pruned else "stopped"
     elif early is not None and early.stopped_epoch > 0:
         status = "early_stopped"
     else:

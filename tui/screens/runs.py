@@ -56,6 +56,8 @@ class RunsScreen(Screen):
                 id="runs.columns"),
         Binding("A", "toggle_archive", "Archive view", show=False,
                 tooltip="Show the archived runs, or the runs again", id="runs.archive_view"),
+        Binding("w", "sweeps", "Sweeps", tooltip="List the sweeps (searches over settings)",
+                id="runs.sweeps"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="runs.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (runs keep training)", id="runs.quit"),
     ]
@@ -175,6 +177,11 @@ class RunsScreen(Screen):
             self.notify("No run to open; press n for a new experiment.", severity="warning")
             return
         self.app.open_dashboard(run.path)
+
+    def action_sweeps(self) -> None:
+        from seqtui.tui.screens.sweeps import SweepsScreen
+
+        self.app.push_screen(SweepsScreen())
 
     def action_predict(self) -> None:
         run = self.current_run()

@@ -8,8 +8,8 @@ from textual.widgets import Static
 from seqtui.tui.runstate import RunState, format_duration
 
 STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
-                "failed": "red", "died": "red", "running": "cyan", "pending": "dim",
-                "queued": "dim", "paused": "yellow"}
+                "pruned": "yellow", "failed": "red", "died": "red", "running": "cyan",
+                "pending": "dim", "queued": "dim", "paused": "yellow"}
 
 
 def bar(fraction: float, width: int) -> str:

@@ -1,0 +1,136 @@
+"""Sweeps: the median pruner against none, --parallel 2 against 1, and the controller's overhead.
+
+Every figure comes from real `seqtui sweep` / `seqtui train` processes on demo data, read back
+from the run and sweep directories. The two sides of each comparison alternate so machine drift
+hits both. Prints Markdown rows for bench/README.md.
+
+    python bench/sweep_bench.py [--trials 16] [--epochs 5] [--parallel-trials 6] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = ["--dataset", "demo", "--demo-size", "800", "--preset", "lstm", "--embedding-dim", "16",
+        "--units", "16", "--dense-units", "16", "--batch-size", "32"]
+SPACE = ["--search", "training.learning_rate=1e-4:1e-1:log", "--search", "model.dropout=0:0.5"]
+
+
+def seqtui(*args: str, runs_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "SEQTUI_RUNS_DIR": str(runs_dir)}
+    done = subprocess.run([sys.executable, "-m", "seqtui", *args], capture_output=True,
+                          text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"seqtui {' '.join(args)} failed: {done.stderr.strip()}")
+    return done
+
+
+def training_seconds(runs_dir: Path) -> float:
+    """Sum of every trial's training process time, from run_started to its last word."""
+    total = 0.0
+    for run in runs_dir.iterdir():
+        if not (run / "config.json").exists():
+            continue  # the sweep's own directory: its log spans the whole search
+        events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()
+                  if line.strip()] if (run / "events.jsonl").exists() else []
+        times = [e["time"] for e in events]
+        if times:
+            total += max(times) - min(times)
+    return total
+
+
+def sweep_once(extra: list[str], trials: int, epochs: int, space: list[str] = SPACE) -> dict:
+    with tempfile.TemporaryDirectory(prefix="seqtui-bench-") as tmp:
+        runs_dir = Path(tmp)
+        started = time.perf_counter()
+        seqtui("sweep", *BASE, *space, "--epochs", str(epochs), "--trials", str(trials),
+               *extra, runs_dir=runs_dir)
+        wall = time.perf_counter() - started
+        [sweep] = json.loads(seqtui("sweeps", "--json", runs_dir=runs_dir).stdout)
+        return {"wall": wall, "training": training_seconds(runs_dir),
+                "best": sweep["best_value"], "pruned": sweep["pruned"],
+                "done": sweep["done"], "failed": sweep["failed"]}
+
+
+def train_once(epochs: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="seqtui-bench-") as tmp:
+        started = time.perf_counter()
+        seqtui("train", *BASE, "--epochs", str(epochs), runs_dir=Path(tmp))
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--parallel-trials", type=int, default=6)
+    parser.add_argument("--overhead-rounds", type=int, default=2)
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["pruning", "parallel", "overhead"])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results: dict = {}
+
+    if "pruning" not in args.skip:
+        # The same seeded TPE search; the pruner waits for 4 trials, then judges from epoch 2.
+        pruned = sweep_once(["--pruner", "median", "--pruner-startup", "4",
+                             "--pruner-warmup", "1"], args.trials, args.epochs)
+        unpruned = sweep_once(["--pruner", "none"], args.trials, args.epochs)
+        results["pruning"] = partial = {"median": pruned, "none": unpruned,
+                              "training_ratio": unpruned["training"] / pruned["training"],
+                              "best_gap": pruned["best"] - unpruned["best"]}
+        print(json.dumps({"pruning": partial}), file=sys.stderr, flush=True)
+
+    if "parallel" not in args.skip:
+        one = sweep_once(["--pruner", "none", "--parallel", "1"], args.parallel_trials,
+                         args.epochs)
+        two = sweep_once(["--pruner", "none", "--parallel", "2"], args.parallel_trials,
+                         args.epochs)
+        per_hour = {k: args.parallel_trials / r["wall"] * 3600 for k, r in (("1", one),
+                                                                             ("2", two))}
+        results["parallel"] = partial = {"1": one, "2": two, "trials_per_hour": per_hour,
+                               "ratio": per_hour["2"] / per_hour["1"]}
+        print(json.dumps({"parallel": partial}), file=sys.stderr, flush=True)
+
+    if "overhead" not in args.skip:
+        sweep_walls, train_walls = [], []
+        for _ in range(args.overhead_rounds):
+            train_walls.append(train_once(args.epochs))
+            sweep_walls.append(sweep_once(["--pruner", "none", "--sampler", "grid",
+                                           ], 1, args.epochs,
+                                          space=["--search", "model.dropout=0.1"])["wall"])
+        results["overhead"] = partial = {"train": train_walls, "sweep": sweep_walls,
+                               "extra_seconds": (sum(sweep_walls) - sum(train_walls))
+                               / len(train_walls)}
+
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    if "pruning" in results:
+        r = results["pruning"]
+        for name in ("median", "none"):
+            x = r[name]
+            print(f"| {name} | {x['training']:.0f} s | {x['wall']:.0f} s | {x['best']:.4f} | "
+                  f"{x['pruned']} |")
+        print(f"training time ratio none/median: {r['training_ratio']:.2f}x; "
+              f"best value gap: {r['best_gap']:+.4f}")
+    if "parallel" in results:
+        r = results["parallel"]
+        print(f"| --parallel 1 | {r['1']['wall']:.0f} s | {r['trials_per_hour']['1']:.0f} |")
+        print(f"| --parallel 2 | {r['2']['wall']:.0f} s | {r['trials_per_hour']['2']:.0f} |")
+        print(f"ratio: {r['ratio']:.2f}x")
+    if "overhead" in results:
+        r = results["overhead"]
+        print(f"train alone: {r['train']}; sweep of one trial: {r['sweep']}; "
+              f"extra: {r['extra_seconds']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
