@@ -168,10 +168,23 @@ class CheckpointCallback(keras.callbacks.Callback):
                 from exc
         self.emit(make_event("checkpoint_saved", path=f"checkpoints/{name}", epoch=epoch))
 
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        # The state training starts from, as "epoch 0": a run stopped inside its first epoch
+        # can then be resumed like any other (a resumed run already has its last.keras).
+        if not (self.dir / "last.keras").exists():
+            optimizer = self.model.optimizer
+            if optimizer is not None and not optimizer.built:
+                # Its slots now rather than at the first step, so the file holds them and
+                # loading it restores the optimizer whole (they start at zero either way).
+                optimizer.build(self.model.trainable_variables)
+            self._save("last.keras", 0)
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.events.batches_seen < self.events.steps:
-            # Stopped mid-epoch: keep the weights so far; resume counts from the last full epoch.
-            self._save("last.keras", epoch)
+            # Stopped mid-epoch: last.keras keeps the weights and optimizer state this epoch
+            # began with, so resume trains the whole epoch again and the curve is the one an
+            # uninterrupted run draws. Saving the partial weights would make resume train the
+            # first batches of this epoch twice.
             return
         self._save("last.keras", epoch + 1)
         if self.events.best_epoch == epoch + 1:

@@ -160,7 +160,10 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                     num_classes=num_classes, class_names=data.class_names, dataset=facts,
                     global_batch_size=global_batch))
 
-    # Fast-forward the shuffle so a resumed run sees the data order the original run would have.
+    # Fast-forward the shuffle so a resumed run sees the data order the original run would have:
+    # one pass per finished epoch. That holds because fit gets steps_per_epoch: Keras then makes
+    # one iterator (one reshuffle) per epoch; without it, it makes two, and a resumed run would
+    # see the data of another epoch.
     for _ in range(initial_epoch):
         for _batch in train_split.dataset:
             pass
@@ -183,7 +186,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
 
     if initial_epoch < tr.epochs:
         model.fit(train_split.dataset, validation_data=test_split.dataset, epochs=tr.epochs,
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=0,
+                  initial_epoch=initial_epoch, steps_per_epoch=train_split.steps,
+                  callbacks=callbacks, verbose=0,
                   shuffle=False)  # the pipeline shuffles, with the run's seed
 
     if control.stop_requested:

@@ -7,7 +7,7 @@ import pytest
 
 from helpers import tiny_config
 from seqtui.engine.runs.control import request_stop
-from seqtui.engine.runs.events import fan_out, read_events
+from seqtui.engine.runs.events import read_events
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import RunRecorder, create_run
 from seqtui.engine.training.callbacks import ControlCallback
@@ -59,8 +59,9 @@ def test_stops_at_several_batches_then_resumes_match_an_uninterrupted_run(runs_d
     assert steps >= 6
 
     run_dir = create_run(config, runs_dir)
-    # Inside epoch 1 (no epoch finished yet), in the middle of epoch 2, at the last batch of 3.
-    stops = [(1, 2), (2, steps // 2), (3, steps)]
+    # Inside epoch 1 (no epoch finished yet), in the middle of epoch 2, one batch before the end
+    # of epoch 3.
+    stops = [(1, 2), (2, steps // 2), (3, steps - 1)]
     for n, stop in enumerate(stops):
         result = _run(run_dir, config, resume=n > 0, stop=stop)
         assert result["status"] == "stopped", stop
@@ -71,7 +72,7 @@ def test_stops_at_several_batches_then_resumes_match_an_uninterrupted_run(runs_d
     ours, ref = _losses(run_dir), _losses(reference)
     assert sorted(ours) == [1, 2, 3]
     for epoch in (1, 2, 3):
-        assert ours[epoch] == pytest.approx(ref[epoch], rel=2e-3, abs=2e-4), epoch
+        assert ours[epoch] == pytest.approx(ref[epoch], rel=5e-4, abs=1e-5), epoch
 
     starts = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "run_started"]
     assert [s["initial_epoch"] for s in starts] == [0, 0, 1, 2]
