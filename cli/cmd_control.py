@@ -1,9 +1,10 @@
 """`seqtui stop RUN` and `seqtui resume RUN`: control a run from any terminal.
 
-stop: the first asks for a graceful stop (after the current batch, with a last checkpoint,
-status `stopped`) through the run's control/ directory; a second stop, or --now, interrupts the
-training process at once (SIGINT; it still records `stopped`). resume: continues a stopped, failed
-or died run from its last finished epoch in the same run directory.
+stop: the first asks for a graceful stop (after the current batch, status `stopped`; the
+checkpoint stays the last finished epoch's, so resume repeats the interrupted epoch) through the
+run's control/ directory; a second stop, or --now, interrupts the training process at once
+(SIGINT; it still records `stopped`). resume: continues a stopped, failed or died run from its
+last finished epoch in the same run directory.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def handle_stop(args: argparse.Namespace) -> int:
         print(f"{info.id}: interrupted; it records its status and exits")
         return 0
     request_stop(run_dir)
-    print(f"{info.id}: stopping after the current batch (a last checkpoint is written); "
-          f"`seqtui stop {info.id}` again ends it at once")
+    print(f"{info.id}: stopping after the current batch (`seqtui resume {info.id}` repeats "
+          f"the interrupted epoch from its start); `seqtui stop {info.id}` again ends it at once")
     return 0
 
 

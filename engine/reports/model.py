@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, flatten
+from seqtui.engine.reports.attempts import resume_notes
 from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value
 from seqtui.engine.runs.events import Event
 from seqtui.engine.runs.status import RunInfo
@@ -216,6 +217,7 @@ def headline(run: RunInfo) -> dict[str, Any]:
     elif run.status == "early_stopped":
         notes.append(f"Early stopping ended the run after {done} of {total or '?'} epochs and "
                      f"restored the best weights.")
+    notes.extend(resume_notes(run.events))
     partial = [e for e in run.events if e.get("type") == "epoch_ended" and e.get("partial")]
     if partial and partial[-1]["epoch"] > (run.epochs[-1]["epoch"] if run.epochs else 0):
         steps = partial[-1].get("steps", "?")

@@ -266,8 +266,8 @@ class DashboardScreen(Screen):
             self.notify(f"This run is not training ({status.replace('_', ' ')}).",
                         severity="warning")
             return
-        question = (f"Stop {self.run_dir.name} after the current batch? A last checkpoint is "
-                    "saved." if status == "running" else
+        question = (f"Stop {self.run_dir.name} after the current batch? Resume repeats the "
+                    "interrupted epoch from its start." if status == "running" else
                     f"Take {self.run_dir.name} off the queue? It will not start.")
 
         def answered(yes: bool | None) -> None:

@@ -76,3 +76,13 @@ def test_stops_at_several_batches_then_resumes_match_an_uninterrupted_run(runs_d
 
     starts = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "run_started"]
     assert [s["initial_epoch"] for s in starts] == [0, 0, 1, 2]
+
+    # The report tells the story: each stop, where it was, and when the run went on.
+    from seqtui.engine.reports.writer import write_report
+
+    md_path, _ = write_report(run_dir)
+    markdown = md_path.read_text()
+    assert "and resumed at" in markdown and "from the starting weights" in markdown
+    assert f"in epoch 2 (after {steps // 2} of {steps} steps) and resumed at" in markdown
+    assert "from the end of epoch 1; epoch 2 was trained again from its start." in markdown
+    assert f"in epoch 3 (after {steps - 1} of {steps} steps)" in markdown
