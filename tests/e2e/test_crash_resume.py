@@ -79,6 +79,41 @@ def test_kill_9_mid_epoch_then_resume_continues_the_curve(tmp_path):
                 (epoch, metric)
 
 
+def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
+    """The user's way: `seqtui stop RUN` during epoch 2, then `seqtui resume RUN`. The stop
+    keeps epoch 1's checkpoint, so the resumed epoch 2 is the uninterrupted run's."""
+    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
+    assert reference.returncode == 0, reference.stderr
+    [ref_dir] = list((tmp_path / "ref").iterdir())
+
+    runs_dir = tmp_path / "runs"
+    run_dir = detach(runs_dir, "--learning-rate", "0.01")
+    wait_for(lambda: events_of(run_dir, "epoch_ended"), what="epoch 1 to end")
+    request_pause(run_dir)  # hold it inside epoch 2, then stop it there
+    wait_for(lambda: events_of(run_dir, "paused"), what="the pause")
+    out = run_seqtui("stop", run_dir.name, runs_dir=runs_dir)
+    assert out.returncode == 0 and "repeats the interrupted epoch" in out.stdout
+    wait_for(lambda: read_run(run_dir).status == "stopped", what="the stop")
+    [partial] = [e for e in events_of(run_dir, "epoch_ended") if e["partial"]]
+    assert partial["epoch"] == 2 and 0 < partial["steps"] < events_of(run_dir, "epoch_started")[
+        -1]["steps"]
+    assert events_of(run_dir, "checkpoint_saved")[-1]["epoch"] == 1
+
+    resumed = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert resumed.returncode == 0, resumed.stderr
+    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    assert sorted(ours) == [1, 2, 3]
+    for epoch in (1, 2, 3):
+        for metric in ("loss", "val_loss"):
+            assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
+                (epoch, metric)
+    report = run_seqtui("report", run_dir.name, runs_dir=runs_dir)
+    assert report.returncode == 0, report.stderr
+    markdown = (run_dir / "report.md").read_text()
+    assert "in epoch 2 (after " in markdown and "epoch 2 was trained again from its start" \
+        in markdown
+
+
 def test_hangup_of_the_launching_session_does_not_touch_a_detached_run(tmp_path):
     runs_dir = tmp_path / "runs"
     # A login shell's session: it launches a detached run, then lingers like an SSH session.
