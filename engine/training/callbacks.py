@@ -10,6 +10,7 @@ import errno
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,11 @@ class EventCallback(keras.callbacks.Callback):
 
     def __init__(self, emit: Listener, steps: int, batch_size: int, monitor: str,
                  first_epoch: int = 0, best: tuple[int, float] | None = None,
-                 memory: Any = None) -> None:
+                 memory: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        # Training time, not wall time: ControlCallback.training_clock stops while paused, so
+        # epoch seconds, rates and the ETA readers derive from them leave pauses out.
+        self.clock = clock
         self.memory = memory  # devices.GpuMemoryProbe on a GPU: peak memory per epoch
         self.emit = emit
         self.steps = steps
@@ -50,7 +54,7 @@ class EventCallback(keras.callbacks.Callback):
         self.stopped_mid_epoch = False
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epoch_start = self.last_emit = time.monotonic()
+        self.epoch_start = self.last_emit = self.clock()
         self.batches_seen = 0
         if self.memory is not None:
             self.memory.reset()
@@ -59,7 +63,7 @@ class EventCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.batches_seen = batch + 1
-        now = time.monotonic()
+        now = self.clock()
         if now - self.last_emit < 1 / BATCH_EVENTS_PER_SECOND and batch + 1 < self.steps:
             return
         self.last_emit = now
@@ -72,7 +76,7 @@ class EventCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = clean_logs(logs)
-        seconds = time.monotonic() - self.epoch_start
+        seconds = self.clock() - self.epoch_start
         partial = self.batches_seen < self.steps
         value = logs.get(self.monitor)
         improved = value is not None and (
@@ -104,6 +108,11 @@ class ControlCallback(keras.callbacks.Callback):
         self.emit = emit
         self.stop_requested = False
         self.stop_at_epoch_end = False
+        self.paused_seconds = 0.0
+
+    def training_clock(self) -> float:
+        """A monotonic clock that stands still while the run is paused."""
+        return time.monotonic() - self.paused_seconds
 
     def _exists(self, name: str) -> bool:
         return self.control is not None and os.path.exists(self.control / name)
@@ -111,9 +120,12 @@ class ControlCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._exists("pause") and not self.stop_requested:
             self.emit(make_event("paused", step=batch + 1))
+            began = time.monotonic()
             while self._exists("pause") and not self._exists("stop") and not self.stop_requested:
                 time.sleep(0.2)
-            self.emit(make_event("resumed", step=batch + 1))
+            paused = time.monotonic() - began
+            self.paused_seconds += paused
+            self.emit(make_event("resumed", step=batch + 1, paused_seconds=round(paused, 3)))
         if self.stop_requested or self._exists("stop"):
             self.stop_requested = True
             self.model.stop_training = True

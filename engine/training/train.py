@@ -169,9 +169,10 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
             pass
 
     best = _best_of(previous, tr.monitor)
-    events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
-                              first_epoch=initial_epoch, best=best, memory=memory_probe(hw))
     control = control or ControlCallback(run_dir, emit)
+    events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
+                              first_epoch=initial_epoch, best=best, memory=memory_probe(hw),
+                              clock=control.training_clock)
     callbacks: list[keras.callbacks.Callback] = [events_cb, control,
                                                  *cluster_callbacks(hw, control)]
     early = None
@@ -198,7 +199,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         status = "completed"
     result = TrainingResult(status=status, best_epoch=events_cb.best_epoch,
                             best={tr.monitor: events_cb.best_value}, params=params,
-                            seconds=round(time.time() - started, 3))
+                            seconds=round(time.time() - started, 3),
+                            paused_seconds=round(control.paused_seconds, 3))
     # The test split is scored once, with the weights predict would use.
     if run_dir and hw.is_chief:
         from seqtui.engine.training.evaluate import finish_run
