@@ -17,7 +17,7 @@ from pathlib import Path
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runs.control import CONTROL_DIR, request_resume, request_stop
+from seqtui.engine.runs.control import CONTROL_DIR, is_paused, request_resume, request_stop
 from seqtui.engine.runs.process import PID_FILE
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_runs_dir(stop)
     stop.set_defaults(handler=handle_stop)
 
-    resume = sub.add_parser("resume", help="continue a stopped, failed or died run",
+    resume = sub.add_parser("resume", help="continue a stopped, failed or died run, or lift "
+                            "a running run's pause",
                             description="Continue a run from its last finished epoch, in the "
                             "same run directory.")
     resume.add_argument("run", metavar="RUN")
@@ -68,6 +69,10 @@ def handle_stop(args: argparse.Namespace) -> int:
 def handle_resume(args: argparse.Namespace) -> int:
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
+    if info.status == "running" and is_paused(run_dir):
+        request_resume(run_dir)
+        print(f"{info.id}: was paused; training goes on")
+        return 0
     if info.status == "running":
         raise BadInput(f"run {info.id} is still running; `seqtui attach {info.id}` follows it")
     if info.epochs_total and info.epochs_done >= info.epochs_total:

@@ -16,7 +16,8 @@ from seqtui.engine.runs.store import list_runs
 ORDER = 30
 
 STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
-                "failed": "red", "died": "red", "running": "cyan", "pending": "dim"}
+                "failed": "red", "died": "red", "running": "cyan", "paused": "yellow",
+                "pending": "dim"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def run_record(run: RunInfo) -> dict[str, Any]:
         "id": run.id,
         "path": str(run.path),
         "status": run.status,
+        "paused": run.paused,
         "dataset": run.dataset,
         "preset": run.preset,
         "params": run.params,
@@ -61,7 +63,7 @@ def handle(args: argparse.Namespace) -> int:
         best = record["best_val_accuracy"]
         rows.append([
             run.id,
-            f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+            f"[{STATUS_STYLE.get(run.shown_status, '')}]{run.shown_status}[/]",
             run.dataset,
             run.preset,
             f"{run.params:,}" if run.params else "-",

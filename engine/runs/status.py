@@ -72,6 +72,21 @@ class RunInfo:
         return None
 
     @property
+    def paused(self) -> bool:
+        """Running but held between batches: its last pause has not been lifted."""
+        if self.status != "running":
+            return False
+        for event in reversed(self.events):
+            if event.get("type") in ("paused", "resumed", "run_started"):
+                return event["type"] == "paused"
+        return False
+
+    @property
+    def shown_status(self) -> str:
+        """The status as every screen and command shows it: `paused` for a paused running run."""
+        return "paused" if self.paused else self.status
+
+    @property
     def finished(self) -> bool:
         return self.status not in ("running", "pending")
 

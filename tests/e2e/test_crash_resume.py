@@ -136,6 +136,18 @@ def test_stop_from_another_terminal_then_now(tmp_path):
     runs_dir = tmp_path / "runs"
     run_dir = detach(runs_dir, "--epochs", "50")
     wait_for(lambda: events_of(run_dir, "batch"), what="the first batch")
+    # Paused: both the CLI and the TUI say so, and `seqtui resume` lifts the pause.
+    request_pause(run_dir)
+    wait_for(lambda: events_of(run_dir, "paused"), what="the pause")
+    [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+    assert record["status"] == "running" and record["paused"] is True
+    listed = run_seqtui("runs", runs_dir=runs_dir).stdout
+    assert "paused" in listed
+    out = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert out.returncode == 0 and "was paused; training goes on" in out.stdout
+    wait_for(lambda: events_of(run_dir, "resumed"), what="the pause to lift")
+    [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+    assert record["paused"] is False
     out = run_seqtui("stop", run_dir.name, runs_dir=runs_dir)
     assert out.returncode == 0 and "after the current batch" in out.stdout
     wait_for(lambda: read_run(run_dir).status != "running", what="the stop")

@@ -32,7 +32,7 @@ def compact_count(n: int | None) -> str:
 def display_status(run: RunInfo, queued: set[str]) -> str:
     if run.status == "pending" and run.id in queued:
         return "queued"
-    return run.status
+    return run.shown_status
 
 
 def row_cells(run: RunInfo, marked: bool, queued: set[str]) -> tuple:
