@@ -191,3 +191,26 @@ def test_paused_time_is_left_out_of_epoch_seconds_and_rates(runs_dir):
     assert after["elapsed"] < after["time"] - started["time"] - pause + 0.3
     finished = next(e for e in events if e["type"] == "run_finished")
     assert finished["paused_seconds"] == pytest.approx(pause, abs=0.5)
+
+
+def test_the_embedding_is_sized_to_the_vocabulary_learned(runs_dir):
+    """The demo data has a few hundred words: asking for 10,000 builds an embedding of the words
+    there are, and the log, config.json, summary.txt and the report all give that figure."""
+    from seqtui.engine.reports.writer import write_report
+
+    config = tiny_config("gap")
+    assert config.tokenizer.vocab_size == 10000
+    run_dir, result = _train_into(runs_dir, config)
+    words = (run_dir / "assets" / "vocab.txt").read_text().splitlines()
+    learned = len(words)
+    assert 50 < learned < 10000
+    assert json.loads((run_dir / "config.json").read_text())["tokenizer"]["vocab_size"] == learned
+    assert result["model"].layers[0].input_dim == learned
+    embedding = next(line for line in (run_dir / "summary.txt").read_text().splitlines()
+                     if line.startswith("embedding"))
+    assert embedding.split()[-1] == f"{learned * 8:,}"
+    messages = [e.get("message", "") for e in read_events(run_dir / "events.jsonl")
+                if e["type"] == "stage"]
+    assert f"learned a vocabulary of {learned:,} ids (at most 10,000 asked)" in messages
+    md_path, _ = write_report(run_dir)
+    assert f"vocabulary size | {learned:,}" in md_path.read_text()
