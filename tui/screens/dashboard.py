@@ -205,8 +205,10 @@ class DashboardScreen(Screen):
             from seqtui.engine.models.summary import summarize
 
             try:
-                text = summarize(Config.from_dict(self.config)).table() + \
-                    "\n(planned; the exact vocabulary size is known once training starts)"
+                config = Config.from_dict(self.config)
+                text = summarize(config).table() + (
+                    f"\n(planned, for at most {config.planned_vocab_size:,} ids: the embedding "
+                    "takes the vocabulary size the data has, known once training starts)")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 text = f"no model summary: {exc}"
         self.query_one("#dash-model", Static).update(text)

@@ -205,7 +205,8 @@ def test_the_embedding_is_sized_to_the_vocabulary_learned(runs_dir):
     learned = len(words)
     assert 50 < learned < 10000
     assert json.loads((run_dir / "config.json").read_text())["tokenizer"]["vocab_size"] == learned
-    assert result["model"].layers[0].input_dim == learned
+    [layer] = [x for x in result["model"].layers if type(x).__name__ == "Embedding"]
+    assert layer.input_dim == learned
     embedding = next(line for line in (run_dir / "summary.txt").read_text().splitlines()
                      if line.startswith("embedding"))
     assert embedding.split()[-1] == f"{learned * 8:,}"
@@ -213,4 +214,4 @@ def test_the_embedding_is_sized_to_the_vocabulary_learned(runs_dir):
                 if e["type"] == "stage"]
     assert f"learned a vocabulary of {learned:,} ids (at most 10,000 asked)" in messages
     md_path, _ = write_report(run_dir)
-    assert f"vocabulary size | {learned:,}" in md_path.read_text()
+    assert f"- vocabulary size: {learned:,}" in md_path.read_text()
