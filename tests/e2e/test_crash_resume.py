@@ -212,9 +212,10 @@ def test_a_full_disk_fails_the_run_clearly_and_keeps_what_was_written(tmp_path):
         pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
     try:
         runs_dir = mount / "runs"
-        # A 10,000 x 16 embedding: each checkpoint (weights + Adam state) is ~2 MB.
-        out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--vocab-size", "10000",
-                         "--embedding-dim", "16", "--epochs", "3", runs_dir=runs_dir)
+        # The demo's ~180-id vocabulary x 1,000 dimensions: each checkpoint (weights + Adam
+        # state) is ~2 MB.
+        out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--embedding-dim", "1000",
+                         "--epochs", "3", runs_dir=runs_dir)
         assert out.returncode == 1
         assert "no space left on the device" in out.stderr
         assert "Traceback" not in out.stderr
