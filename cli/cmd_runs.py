@@ -43,6 +43,7 @@ def run_record(run: RunInfo) -> dict[str, Any]:
         "best_val_accuracy": best[1] if best else None,
         "best_val_accuracy_epoch": best[0] if best else None,
         "seconds_per_epoch": run.seconds_per_epoch,
+        "seconds": run.duration,
         "started": run.started,
         "message": run.message,
     }

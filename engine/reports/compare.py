@@ -20,7 +20,7 @@ from seqtui.engine.reports.model import STATUS_WORDS, epoch_time_stats, metric_k
 from seqtui.engine.reports.svg import PALETTE, svg_chart
 from seqtui.engine.reports.textplot import line_plot
 from seqtui.engine.runs.files import write_private
-from seqtui.engine.runs.status import RunInfo, read_run
+from seqtui.engine.runs.status import STEADY_NOTE, RunInfo, read_run
 
 
 def run_labels(runs: list[RunInfo]) -> list[str]:
@@ -94,7 +94,7 @@ def render_markdown(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out += ["", "## Best values", "", md_table(header, rows, [False] * 3 + [True] * (len(header)
                                                                             - 3))]
-    out += ["", "s/epoch is the mean after the first epoch, which also traces the model."]
+    out += ["", STEADY_NOTE + "."]
     settings = settings_rows(runs, labels)
     out += ["", "## Settings that differ", ""]
     out.append(md_table(["setting", *labels], settings) if settings
@@ -124,8 +124,7 @@ def render_html(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out.append("<h2>Best values</h2>" + html_table(header, rows, [False] * 3 + [True] *
                                                    (len(header) - 3)))
-    out.append('<p class="meta">s/epoch is the mean after the first epoch, which also traces '
-               "the model.</p>")
+    out.append(f'<p class="meta">{esc(STEADY_NOTE)}.</p>')
     settings = settings_rows(runs, labels)
     out.append("<h2>Settings that differ</h2>")
     out.append(html_table(["setting", *labels], settings) if settings else

@@ -52,6 +52,9 @@ class EventCallback(keras.callbacks.Callback):
         self.best_epoch, self.best_value = best if best else (None, None)
         self.batches_seen = 0
         self.stopped_mid_epoch = False
+        # The first epoch of this process also traces and compiles the model: readers leave
+        # it out of seconds per epoch (runs/status.steady_mean).
+        self.timed_an_epoch = False
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_start = self.last_emit = self.clock()
@@ -90,9 +93,10 @@ class EventCallback(keras.callbacks.Callback):
             examples_per_sec=round(self.batches_seen * self.batch_size / seconds, 1)
             if seconds else None,
             best_epoch=self.best_epoch, best={self.monitor: self.best_value},
-            partial=partial,
+            partial=partial, traced=not self.timed_an_epoch,
             **({"gpu_memory": self.memory.read()} if self.memory is not None else {}),
         ))
+        self.timed_an_epoch = True
 
 
 class ControlCallback(keras.callbacks.Callback):

@@ -103,13 +103,14 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     previous = _previous_epochs(run_dir) if resume else []
     initial_epoch = len(previous)
     planned = summarize(config)
-    emit(make_event(
+    begun = make_event(
         "run_started", config=config.to_dict(), params=planned.total_params, device=hw.device,
         strategy=hw.strategy_name, replicas=hw.replicas, epochs=tr.epochs, steps_per_epoch=None,
         versions=versions(), build=hw.build, pid=os.getpid(), resumed=resume,
         initial_epoch=initial_epoch, mixed_precision=config.hardware.mixed_precision,
         jit_compile=config.hardware.jit_compile, hardware=hw.record(),
-    ))
+    )
+    emit(begun)
 
     data = load_dataset(config, emit)
     if len(set(data.train_labels)) < 2:
@@ -199,13 +200,14 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         status = "completed"
     result = TrainingResult(status=status, best_epoch=events_cb.best_epoch,
                             best={tr.monitor: events_cb.best_value}, params=params,
-                            seconds=round(time.time() - started, 3),
                             paused_seconds=round(control.paused_seconds, 3))
     # The test split is scored once, with the weights predict would use.
     if run_dir and hw.is_chief:
         from seqtui.engine.training.evaluate import finish_run
 
         finish_run(run_dir, local_model(model, hw), data, tokenizer, test_split, emit)
+    # runs.status.run_duration's definition, so the CLI's last line and every screen agree.
+    result["seconds"] = round(time.time() - begun["time"] - control.paused_seconds, 3)
     emit(make_event("run_finished", **result))
     result["model"] = model
     result["data"] = data
