@@ -12,12 +12,13 @@ from rich.table import Table
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runs.status import RunInfo
 from seqtui.engine.runs.store import list_runs
+from seqtui.tui.runqueue import display_status, read_queue
 
 ORDER = 30
 
 STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
                 "failed": "red", "died": "red", "running": "cyan", "paused": "yellow",
-                "pending": "dim"}
+                "pending": "dim", "queued": "dim"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,12 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle)
 
 
-def run_record(run: RunInfo) -> dict[str, Any]:
+def run_record(run: RunInfo, queued: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     best = run.best("val_accuracy")
     return {
         "id": run.id,
         "path": str(run.path),
         "status": run.status,
+        "shown_status": display_status(run, set(queued)),
         "paused": run.paused,
         "dataset": run.dataset,
         "preset": run.preset,
@@ -51,8 +53,9 @@ def run_record(run: RunInfo) -> dict[str, Any]:
 
 def handle(args: argparse.Namespace) -> int:
     runs = list_runs(runs_dir_of(args))
+    queued = set(read_queue(runs_dir_of(args)))
     if args.json:
-        print(json.dumps([run_record(r) for r in runs], indent=2))
+        print(json.dumps([run_record(r, queued) for r in runs], indent=2))
         return 0
     console = Console()
     if not runs:
@@ -60,11 +63,12 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for run in runs:
-        record = run_record(run)
+        record = run_record(run, queued)
         best = record["best_val_accuracy"]
+        shown = record["shown_status"]
         rows.append([
             run.id,
-            f"[{STATUS_STYLE.get(run.shown_status, '')}]{run.shown_status}[/]",
+            f"[{STATUS_STYLE.get(shown, '')}]{shown}[/]",
             run.dataset,
             run.preset,
             f"{run.params:,}" if run.params else "-",

@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from seqtui.engine.runs.status import RunInfo
+from seqtui.tui.runqueue import display_status
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.key_bar import KeyBar
-from seqtui.tui.widgets.runs_table import RunsTable, display_status
+from seqtui.tui.widgets.runs_table import RunsTable
 
 
 class RunsScreen(Screen):

@@ -79,3 +79,16 @@ def test_a_completed_run_has_no_stage_left_as_its_message(runs_dir):
     [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
     assert record["status"] == "completed" and record["message"] == ""
     assert read_run(run_dir).message == ""
+
+
+def test_a_queued_run_reads_queued_in_seqtui_runs_as_in_the_tui(runs_dir, monkeypatch):
+    import seqtui.tui.runqueue as runqueue
+    from seqtui.tui.runqueue import display_status, enqueue, read_queue
+
+    monkeypatch.setattr(runqueue, "start_runner", lambda runs_dir: None)  # waits, unstarted
+    run_dir = create_run(Config(), runs_dir)
+    enqueue(run_dir)
+    [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+    assert record["status"] == "pending" and record["shown_status"] == "queued"
+    assert display_status(read_run(run_dir), set(read_queue(runs_dir))) == "queued"
+    assert "queued" in run_seqtui("runs", runs_dir=runs_dir).stdout
