@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "same run directory.")
     resume.add_argument("run", metavar="RUN")
     resume.add_argument("--detach", action="store_true", help="continue in the background")
+    resume.add_argument("--epochs", type=int, metavar="N",
+                        help="train to N epochs in all: more than it has done (a finished run "
+                        "trains further)")
     add_runs_dir(resume)
     resume.set_defaults(handler=handle_resume)
 
@@ -66,6 +69,16 @@ def handle_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_epochs(run_dir: Path, epochs: int) -> None:
+    """config.json says what the run trains to: the resumed process reads its epochs there."""
+    from seqtui.engine.config import Config
+    from seqtui.engine.runs.files import write_private
+
+    config = Config.from_file(run_dir / "config.json")
+    config.training.epochs = epochs
+    write_private(run_dir / "config.json", config.to_json() + "\n")
+
+
 def handle_resume(args: argparse.Namespace) -> int:
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
@@ -75,12 +88,20 @@ def handle_resume(args: argparse.Namespace) -> int:
         return 0
     if info.status == "running":
         raise BadInput(f"run {info.id} is still running; `seqtui attach {info.id}` follows it")
+    if args.epochs is not None:
+        if args.epochs <= info.epochs_done:
+            raise BadInput(f"--epochs {args.epochs}: run {info.id} has done {info.epochs_done} "
+                           f"epochs already; give more, e.g. --epochs {info.epochs_done + 5}")
+        info.epochs_total = args.epochs
     if info.epochs_total and info.epochs_done >= info.epochs_total:
         raise BadInput(f"run {info.id} already finished all {info.epochs_total} epochs; "
-                       "nothing to resume")
+                       f"`seqtui resume {info.id} --epochs {info.epochs_total + 5}` trains it "
+                       "further")
     if not (run_dir / "checkpoints" / "last.keras").exists():
         raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
                        f"start it again: seqtui train --config {run_dir / 'config.json'}")
+    if args.epochs is not None:  # written once every check passed: a refusal changes nothing
+        _set_epochs(run_dir, args.epochs)
     for name in ("stop", "stop-epoch"):
         (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
     request_resume(run_dir)  # a stale pause request would hold the run at its first batch

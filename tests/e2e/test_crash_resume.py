@@ -114,6 +114,36 @@ def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
         in markdown
 
 
+def test_resume_with_more_epochs_trains_a_finished_run_further(tmp_path):
+    """A completed 2-epoch run, resumed with --epochs 3, ends as a 3-epoch run would have."""
+    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
+    assert reference.returncode == 0, reference.stderr
+    [ref_dir] = list((tmp_path / "ref").iterdir())
+    runs_dir = tmp_path / "runs"
+    first = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", "--epochs", "2",
+                       runs_dir=runs_dir)
+    assert first.returncode == 0, first.stderr
+    [run_dir] = list(runs_dir.iterdir())
+    config_before = (run_dir / "config.json").read_text()
+
+    again = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert again.returncode == 2 and f"seqtui resume {run_dir.name} --epochs 7" in again.stderr
+    fewer = run_seqtui("resume", run_dir.name, "--epochs", "2", runs_dir=runs_dir)
+    assert fewer.returncode == 2 and "has done 2 epochs already" in fewer.stderr
+    assert (run_dir / "config.json").read_text() == config_before  # a refusal changes nothing
+
+    further = run_seqtui("resume", run_dir.name, "--epochs", "3", runs_dir=runs_dir)
+    assert further.returncode == 0, further.stderr
+    info = read_run(run_dir)
+    assert info.status == "completed" and info.epochs_done == 3 and info.epochs_total == 3
+    assert json.loads((run_dir / "config.json").read_text())["training"]["epochs"] == 3
+    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    for epoch in (1, 2, 3):
+        for metric in ("loss", "val_loss"):
+            assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
+                (epoch, metric)
+
+
 def test_hangup_of_the_launching_session_does_not_touch_a_detached_run(tmp_path):
     runs_dir = tmp_path / "runs"
     # A login shell's session: it launches a detached run, then lingers like an SSH session.
