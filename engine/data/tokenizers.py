@@ -72,6 +72,14 @@ class WordsTokenizer:
             vocab[1] = self.oov_token
         return vocab
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of a text that are not in the vocabulary (each becomes the OOV id), in
+        order, once each: what predict tells a user the model could not read."""
+        if not hasattr(self, "_known"):
+            self._known = set(self.layer.get_vocabulary())
+        words = standardize(tf.constant([text])).numpy()[0].decode("utf-8").split()
+        return list(dict.fromkeys(w for w in words if w not in self._known))
+
     def encode(self, texts: list[str]) -> tf.RaggedTensor:
         out = []
         for start in range(0, len(texts), 4096):
