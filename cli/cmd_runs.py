@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runs.status import RunInfo
@@ -75,15 +76,38 @@ def handle(args: argparse.Namespace) -> int:
             f"{run.epochs_done}/{run.epochs_total or '?'}",
             f"{best:.4f} e{record['best_val_accuracy_epoch']}" if best is not None else "-",
         ])
+    headers = ["run", "status", "dataset", "preset", "params", "epochs", "val acc"]
+    widths = [max(len(h), *(Text.from_markup(row[i]).cell_len for row in rows))
+              for i, h in enumerate(headers)]
+    # Every cell stays whole (an id is what a user types next; a status or a number cut short
+    # says nothing): when the terminal is narrow, whole columns go, the least needed first.
+    def fits() -> bool:
+        return sum(widths) + 2 * (len(widths) - 1) < console.width  # one spare, as Rich keeps
+
+    for drop in ("params", "dataset"):
+        if fits():
+            break
+        i = headers.index(drop)
+        del headers[i], widths[i]
+        for row in rows:
+            del row[i]
+    if not fits():  # the best epoch's number goes before the value
+        i = headers.index("val acc")
+        for row in rows:
+            row[i] = row[i].split(" ")[0]
+        widths[i] = max(len(headers[i]), *(len(row[i]) for row in rows))
+    if not fits():  # the preset gives way last: a default id names the preset too
+        i = headers.index("preset")
+        room = max(len(headers[i]), widths[i] - (sum(widths) + 2 * (len(widths) - 1)
+                                                 - console.width + 1))
+        for row in rows:
+            row[i] = row[i] if len(row[i]) <= room else row[i][:room - 1] + "…"
+        widths[i] = room
     table = Table(box=None, header_style="bold", pad_edge=False)
-    headers = ("run", "status", "dataset", "preset", "params", "epochs", "val acc")
-    for i, header in enumerate(headers):
-        width = max(len(header), *(len(row[i]) for row in rows))
-        if header in ("dataset", "status"):  # these give way when the terminal is narrow
-            table.add_column(header, overflow="ellipsis", no_wrap=True)
-        else:  # the id is what a user types next; numbers must stay whole
-            table.add_column(header, no_wrap=True, min_width=width,
-                             justify="right" if i >= 4 else "left")
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, no_wrap=True, min_width=width, max_width=width,
+                         justify="right" if header in ("params", "epochs", "val acc")
+                         else "left")
     for row in rows:
         table.add_row(*row)
     console.print(table)
