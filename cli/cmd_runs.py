@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from rich.console import Console
@@ -45,6 +46,9 @@ def run_record(run: RunInfo, queued: set[str] | frozenset[str] = frozenset()) ->
         "epochs": run.epochs_total,
         "best_val_accuracy": best[1] if best else None,
         "best_val_accuracy_epoch": best[0] if best else None,
+        "validation": "test" if run.validated_on_test else "split",
+        "test_accuracy": (run.test_metrics or {}).get("accuracy"),
+        "test_loss": (run.test_metrics or {}).get("loss"),
         "seconds_per_epoch": run.seconds_per_epoch,
         "seconds": run.duration,
         "started": run.started,
@@ -67,6 +71,8 @@ def handle(args: argparse.Namespace) -> int:
         record = run_record(run, queued)
         best = record["best_val_accuracy"]
         shown = record["shown_status"]
+        test = record["test_accuracy"]
+        on_test = "*" if run.validated_on_test else ""
         rows.append([
             run.id,
             f"[{STATUS_STYLE.get(shown, '')}]{shown}[/]",
@@ -74,15 +80,18 @@ def handle(args: argparse.Namespace) -> int:
             run.preset,
             f"{run.params:,}" if run.params else "-",
             f"{run.epochs_done}/{run.epochs_total or '?'}",
-            f"{best:.4f} e{record['best_val_accuracy_epoch']}" if best is not None else "-",
+            f"{best:.4f} e{record['best_val_accuracy_epoch']}{on_test}" if best is not None
+            else "-",
+            f"{test:.4f}" if test is not None else "-",
         ])
-    headers = ["run", "status", "dataset", "preset", "params", "epochs", "val acc"]
+    headers = ["run", "status", "dataset", "preset", "params", "epochs", "val acc", "test acc"]
     widths = [max(len(h), *(Text.from_markup(row[i]).cell_len for row in rows))
               for i, h in enumerate(headers)]
+
     # Every cell stays whole (an id is what a user types next; a status or a number cut short
     # says nothing): when the terminal is narrow, whole columns go, the least needed first.
     def fits() -> bool:
-        return sum(widths) + 2 * (len(widths) - 1) < console.width  # one spare, as Rich keeps
+        return sum(widths) + len(widths) - 1 < console.width  # one spare, as Rich keeps
 
     for drop in ("params", "dataset"):
         if fits():
@@ -94,21 +103,24 @@ def handle(args: argparse.Namespace) -> int:
     if not fits():  # the best epoch's number goes before the value
         i = headers.index("val acc")
         for row in rows:
-            row[i] = row[i].split(" ")[0]
+            row[i] = re.sub(r" e\d+", "", row[i])
         widths[i] = max(len(headers[i]), *(len(row[i]) for row in rows))
     if not fits():  # the preset gives way last: a default id names the preset too
         i = headers.index("preset")
-        room = max(len(headers[i]), widths[i] - (sum(widths) + 2 * (len(widths) - 1)
+        room = max(len(headers[i]), widths[i] - (sum(widths) + len(widths) - 1
                                                  - console.width + 1))
         for row in rows:
             row[i] = row[i] if len(row[i]) <= room else row[i][:room - 1] + "…"
         widths[i] = room
-    table = Table(box=None, header_style="bold", pad_edge=False)
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     for header, width in zip(headers, widths, strict=True):
         table.add_column(header, no_wrap=True, min_width=width, max_width=width,
-                         justify="right" if header in ("params", "epochs", "val acc")
-                         else "left")
+                         justify="right" if header in ("params", "epochs", "val acc",
+                                                       "test acc") else "left")
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    if any(r.validated_on_test and r.epochs for r in runs):
+        console.print("* validated on the test split (--validation test, or a run from before "
+                      "validation splits): its val acc is a test figure", style="dim")
     return 0

@@ -49,6 +49,10 @@ def handle(args: argparse.Namespace) -> int:
     console.print(table)
     if best:
         console.print(f"* best epoch by {monitor}: {best[0]}")
+    from seqtui.engine.reports.held_out import test_sentence, test_summary, validation_note
+
+    console.print(validation_note(run), highlight=False)
+    console.print(test_sentence(test_summary(run), run), highlight=False)
     width = args.width or min(console.width, 100)
     for metric in ("loss", "accuracy"):
         series = {name: [e["logs"].get(name) for e in run.epochs]

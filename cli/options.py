@@ -79,6 +79,14 @@ DATA_FLAGS = (
          "N"),
     Flag("--test-fraction", "data.test_fraction", _float,
          "held out for testing when the data has no test split (default 0.2)", "F"),
+    Flag("--validation", "data.validation", str,
+         "split (default: held out of train, or the source's own validation data) or test "
+         "(the seeds' way: validate on the test split)", "FROM"),
+    Flag("--validation-fraction", "data.validation_fraction", _float,
+         "share of train held out for validation when the data has none, in (0, 0.5] "
+         "(default 0.1)", "F"),
+    Flag("--validation-path", "data.validation_path", str,
+         "a separate validation file for csv:/jsonl:", "PATH"),
     Flag("--text-column", "data.text_column", str, "text column or key (csv/jsonl/tfds)", "NAME",
          ("--text-key",)),
     Flag("--label-column", "data.label_column", str, "label column or key (csv/jsonl/tfds)",

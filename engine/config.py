@@ -26,6 +26,7 @@ TOKENIZERS = ("words", "subwords")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
 STRATEGIES = ("none", "mirrored", "multi-worker")
 MONITORS = ("val_loss", "val_accuracy")
+VALIDATIONS = ("split", "test")  # validate on a held-out validation split, or the seeds' way
 DATASET_KINDS = ("demo", "imdb", "tfds:", "folder:", "csv:", "jsonl:")
 
 SEEDS_SUBWORDS_VOCAB_SIZE = 8185  # TFDS imdb_reviews/subwords8k: build_from_corpus(target 2**13)
@@ -51,6 +52,11 @@ class DataConfig:
     text_column: str = "text"
     label_column: str = "label"
     test_path: str | None = None  # a separate test file for csv:/jsonl:
+    # Validation chooses the best epoch and stops early: held out of train (stratified, seeded)
+    # unless the source has its own; "test" validates on the test split, as the seeds do.
+    validation: str = "split"
+    validation_fraction: float = 0.1
+    validation_path: str | None = None  # a separate validation file for csv:/jsonl:
     data_dir: str | None = None  # TFDS data dir
     demo_size: int = 4000  # demo training examples (the test split is a quarter of it)
 
@@ -205,6 +211,23 @@ def field_errors(config: Config) -> list[ConfigError]:
                 f"got {d.subset!r}")
     if not _is_number(d.test_fraction) or not 0 < d.test_fraction < 1:
         bad("data.test_fraction", f"test fraction must be between 0 and 1, got {d.test_fraction!r}")
+    if d.validation not in VALIDATIONS:
+        bad("data.validation", f"unknown validation {d.validation!r}"
+            f"{_suggest(d.validation, VALIDATIONS)}; use split (held out of train, or the "
+            "source's own) or test (the seeds' way: the test split validates)")
+    if not _is_number(d.validation_fraction) or not 0 < d.validation_fraction <= 0.5:
+        bad("data.validation_fraction", "validation fraction must be in (0, 0.5] (the share "
+            f"of train held out for validation), got {d.validation_fraction!r}")
+    if d.validation_path is not None and (not isinstance(d.validation_path, str)
+                                          or not d.validation_path.strip()):
+        bad("data.validation_path", "validation path must be a file path")
+    elif d.validation_path and isinstance(d.dataset, str) \
+            and not d.dataset.startswith(("csv:", "jsonl:")):
+        bad("data.validation_path", "a validation path applies to csv: and jsonl: datasets "
+            "only (folders use val/, TFDS sets their validation split)")
+    elif d.validation_path and d.validation == "test":
+        bad("data.validation_path", "a validation path and validation = test contradict each "
+            "other: choose one")
     for key in ("text_column", "label_column"):
         if not isinstance(getattr(d, key), str) or not getattr(d, key):
             bad(f"data.{key}", f"{key.replace('_', ' ')} must be a non-empty name")

@@ -15,6 +15,7 @@ from seqtui.engine.config import (
     PRESETS,
     STRATEGIES,
     TOKENIZERS,
+    VALIDATIONS,
     Config,
     get_path,
     set_path,
@@ -27,10 +28,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "training.optimizer": OPTIMIZERS,
     "training.monitor": MONITORS,
     "hardware.strategy": STRATEGIES,
+    "data.validation": VALIDATIONS,
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
 OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "data.test_path",
-            "data.data_dir", "name", "hardware.devices")
+            "data.validation_path", "data.data_dir", "name", "hardware.devices")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
             ("Model", ("model.",)),
@@ -80,8 +82,12 @@ class FormField:
         set_path(config, self.key, self.flag.convert(text) if self.flag.convert else text)
 
 
+# Labels that would not fit the form's label column.
+SHORT_LABELS = {"data.validation_fraction": "val fraction", "data.validation_path": "val path"}
+
+
 def _label(flag: Flag) -> str:
-    return flag.flag.removeprefix("--").replace("-", " ")
+    return SHORT_LABELS.get(flag.key) or flag.flag.removeprefix("--").replace("-", " ")
 
 
 def _kind(flag: Flag) -> str:

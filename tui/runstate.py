@@ -46,6 +46,9 @@ class RunState:
     started: bool = False
     # What runs.status.run_duration reads: its event types, then the latest event's time.
     timing: list[Event] = field(default_factory=list)
+    test: dict[str, float] | None = None  # scored once, when training ended
+    # val_* measured on the test split: --validation test, or a run from before validation splits
+    validated_on_test: bool = False
 
     def feed(self, events: list[Event]) -> None:
         for event in events:
@@ -68,6 +71,8 @@ class RunState:
             self.epochs_total = event.get("epochs", self.epochs_total)
             config = event.get("config") or {}
             self.monitor = config.get("training", {}).get("monitor", self.monitor)
+            self.validated_on_test = bool(config) and \
+                config.get("data", {}).get("validation", "test") == "test"
             self._log(stamp, f"started on {self.device or '?'}"
                       + (" (resumed)" if event.get("resumed") else ""))
         elif kind == "stage":
@@ -121,7 +126,12 @@ class RunState:
             self.best_epoch = event.get("best_epoch", self.best_epoch)
             self.paused = False
             self.stage = self.outcome.replace("_", " ")
-            self._log(stamp, f"finished: {self.stage}")
+            test = event.get("test")
+            self.test = test if isinstance(test, dict) else None
+            scored = ""
+            if self.test and self.test.get("accuracy") is not None:
+                scored = f"; test accuracy {self.test['accuracy']:.4f} (scored once, at the end)"
+            self._log(stamp, f"finished: {self.stage}{scored}")
         elif kind == "run_failed":
             self.outcome = "failed"
             self.paused = False

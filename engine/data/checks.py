@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqtui.engine.config import Config
-from seqtui.engine.data.common import DEFAULTS, LABEL_NAMES, TEXT_NAMES, _pick_column
+from seqtui.engine.data.common import DEFAULTS, LABEL_NAMES, TEXT_NAMES, Tally, _pick_column
 from seqtui.engine.data.folder import _class_dirs
-from seqtui.engine.data.tables import _peek_header
+from seqtui.engine.data.tables import _peek_header, _table
 from seqtui.engine.errors import DataError
 from seqtui.engine.runs.events import Listener
 
@@ -30,6 +30,10 @@ def check_local(config: Config) -> None:
             raise DataError(f"--dataset: {path} is a folder; {kind}:PATH takes a file")
     if config.data.test_path and not Path(config.data.test_path).expanduser().is_file():
         raise DataError(f"--test-path: {config.data.test_path} does not exist")
+    if config.data.validation_path and \
+            not Path(config.data.validation_path).expanduser().is_file():
+        raise DataError(f"--validation-path: {config.data.validation_path} does not exist "
+                        "(a csv/jsonl file with the training file's columns)")
     if kind == "folder":
         root = Path(rest).expanduser()
         train_dir = root / "train" if (root / "train").is_dir() else root
@@ -44,8 +48,9 @@ def check_local(config: Config) -> None:
                                 "a classifier needs two or more")
     elif kind in ("csv", "jsonl"):
         paths = [Path(rest).expanduser()]
-        if config.data.test_path:
-            paths.append(Path(config.data.test_path).expanduser())
+        for extra in (config.data.test_path, config.data.validation_path):
+            if extra:
+                paths.append(Path(extra).expanduser())
         quiet: Listener = lambda event: None  # noqa: E731
         for path in paths:
             if not path.is_file():
@@ -60,3 +65,19 @@ def check_local(config: Config) -> None:
                     (config.data.label_column, DEFAULTS.label_column, LABEL_NAMES, "label",
                      "--label-column")):
                 _pick_column(source, header, want, default, names, what, flag, quiet)
+        if config.data.validation_path:
+            _check_validation_classes(kind, Path(rest).expanduser(),
+                                      Path(config.data.validation_path).expanduser(), config)
+
+
+def _check_validation_classes(kind: str, train: Path, validation: Path, config: Config) -> None:
+    """Validation labels the training file lacks would score as errors that training could
+    never fix: refuse before a run directory exists. Reads both files in full."""
+    quiet: Listener = lambda event: None  # noqa: E731
+    _, train_keys, text_col, label_col = _table(kind, train, config, quiet, Tally())
+    _, val_keys, _, _ = _table(kind, validation, config, quiet, Tally(), text_col, label_col)
+    unknown = sorted({str(k) for k in val_keys} - {str(k) for k in train_keys})
+    if unknown:
+        raise DataError(f"--validation-path: {validation} has labels the training file does "
+                        f"not have: {', '.join(map(repr, unknown[:5]))}; validation needs the "
+                        "training classes")

@@ -14,6 +14,8 @@ from seqtui.engine.runs.events import Listener
 
 # Folders of an aclImdb-like tree that hold no class: aclImdb's train/unsup (50,000 unlabeled).
 UNLABELED_FOLDERS = {"unsup", "unsupervised", "unlabeled", "unlabelled"}
+# A validation folder beside train/ and test/, by the names datasets commonly give it.
+VALIDATION_FOLDERS = ("val", "valid", "validation", "dev")
 
 
 # ---- folder:PATH ------------------------------------------------------------------------------
@@ -26,9 +28,10 @@ def _class_dirs(split_dir: Path) -> list[Path]:
 
 
 def load_folder(root: Path, config: Config, emit: Listener) -> TextData:
-    """The aclImdb layout: train/<class>/*.txt and test/<class>/*.txt. `unsup` and folders with
-    no .txt file are ignored. Without test/, a stratified held-out fraction of train (also when
-    PATH holds the class folders directly)."""
+    """The aclImdb layout: train/<class>/*.txt and test/<class>/*.txt, and a validation folder
+    (val/, valid/, validation/ or dev/) when there is one. `unsup` and folders with no .txt file
+    are ignored. Without test/, a stratified held-out fraction of train (also when PATH holds
+    the class folders directly)."""
     source = f"folder:{root}"
     if not root.is_dir():
         raise DataError(f"{source}: no such folder")
@@ -46,14 +49,22 @@ def load_folder(root: Path, config: Config, emit: Listener) -> TextData:
     extra = [d.name for d in test_classes if d.name not in names]
     if extra:
         raise DataError(f"{source}: test/ has classes that train/ lacks: {', '.join(extra)}")
+    val_dir = next((root / n for n in VALIDATION_FOLDERS
+                    if train_dir != root and (root / n).is_dir()), None)
+    val_classes = _class_dirs(val_dir) if val_dir else []
+    extra = [d.name for d in val_classes if d.name not in names]
+    if extra:
+        raise DataError(f"{source}: {val_dir.name}/ has classes that train/ lacks: "
+                        f"{', '.join(extra)}")
 
     files: list[tuple[str, Path, int]] = []
-    for split, dirs in (("train", classes), ("test", test_classes)):
+    for split, dirs in (("train", classes), ("test", test_classes), ("val", val_classes)):
         for d in dirs:
             label = names.index(d.name)
             files += [(split, f, label) for f in sorted(d.glob("*.txt")) if f.is_file()]
     tally = Tally()
-    out: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
+    out: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], []),
+                                                   "val": ([], [])}
     report = _progress(emit, "loading", f"reading {len(files):,} files from {root}", len(files))
     for n, (split, path, label) in enumerate(files, 1):
         try:
@@ -76,7 +87,10 @@ def load_folder(root: Path, config: Config, emit: Listener) -> TextData:
     if not test_x:
         (train_x, train_y), (test_x, test_y) = _held_out(
             source, train_x, train_y, config, facts, " of train (no test/ folder)")
-    return TextData(train_x, train_y, test_x, test_y, names, facts=facts)
+    if out["val"][0]:
+        facts["validation_split"] = f"the {val_dir.name}/ folder"
+    return TextData(train_x, train_y, test_x, test_y, names, facts=facts,
+                    val_texts=out["val"][0], val_labels=out["val"][1])
 
 
 def _read_text_file(source: str, path: Path) -> str:

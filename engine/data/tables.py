@@ -137,6 +137,13 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
     if test_path:
         test_texts, test_keys, _, _ = _table(kind, test_path, config, emit, tally,
                                              text_col, label_col)
+    val_path = Path(config.data.validation_path).expanduser() \
+        if config.data.validation_path else None
+    val_texts: list[str] = []
+    val_keys: list[int | str] = []
+    if val_path:
+        val_texts, val_keys, _, _ = _table(kind, val_path, config, emit, tally,
+                                           text_col, label_col)
     facts: dict[str, Any] = {"source": source, "text_column": text_col,
                              "label_column": label_col}
     tally.report(source, emit, facts)
@@ -150,6 +157,17 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
     index = {k: i for i, k in enumerate(order)}
     labels = [index[k] for k in keys]
     names = [str(k) for k in order]
+    val_labels: list[int] = []
+    if val_path:
+        unknown = sorted({str(k) for k in val_keys if k not in index})
+        if unknown:
+            raise DataError(f"{kind}:{val_path}: validation labels the training file does not "
+                            f"have: {', '.join(map(repr, unknown[:5]))}; validation needs the "
+                            "training classes")
+        if not val_texts:
+            raise DataError(f"{kind}:{val_path}: no usable rows in the validation file")
+        val_labels = [index[k] for k in val_keys]
+        facts["validation_split"] = str(val_path)
     if test_path:
         unknown = sorted({str(k) for k in test_keys if k not in index})
         if unknown:
@@ -162,7 +180,8 @@ def load_table(kind: str, path: Path, config: Config, emit: Listener) -> TextDat
     else:
         (texts, labels), (test_texts, test_labels) = _held_out(
             source, texts, labels, config, facts, " (no --test-path)")
-    return TextData(texts, labels, test_texts, test_labels, names, facts=facts)
+    return TextData(texts, labels, test_texts, test_labels, names, facts=facts,
+                    val_texts=val_texts, val_labels=val_labels)
 
 
 def _peek_header(kind: str, source: str, path: Path, want: str) -> list[str] | None:

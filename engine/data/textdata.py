@@ -1,5 +1,5 @@
-"""Labelled texts as the engine passes them around: a train and a test split, class names,
-and the facts reports show (sizes, classes, token lengths). `--subset` trims a split."""
+"""Labelled texts as the engine passes them around: train, validation and test splits, class
+names, and the facts reports show (sizes, classes, token lengths). `--subset` trims a split."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ class TextData:
     test_labels: list[int]
     class_names: list[str]
     facts: dict[str, Any] = field(default_factory=dict)  # source, skipped rows, warnings...
+    # Chooses the best epoch and stops early; empty until a source or load_dataset fills it.
+    val_texts: list[str] = field(default_factory=list)
+    val_labels: list[int] = field(default_factory=list)
 
     @property
     def num_classes(self) -> int:
@@ -25,7 +28,7 @@ class TextData:
 def apply_subset(texts: list[str], labels: list[int], subset: float | int | None,
                  seed: int) -> tuple[list[str], list[int]]:
     """A fraction (0, 1] or a count of a split, sampled with the run's seed."""
-    if subset is None:
+    if subset is None or not texts:
         return texts, labels
     n = len(texts)
     keep = round(n * subset) if isinstance(subset, float) and subset <= 1 else int(subset)
@@ -43,9 +46,11 @@ def dataset_facts(data: TextData, lengths_train: list[int] | None = None) -> dic
     facts: dict[str, Any] = dict(data.facts)
     facts.update({
         "train_size": len(data.train_texts),
+        "validation_size": len(data.val_texts),
         "test_size": len(data.test_texts),
         "classes": data.class_names,
         "train_class_counts": [data.train_labels.count(i) for i in range(data.num_classes)],
+        "validation_class_counts": [data.val_labels.count(i) for i in range(data.num_classes)],
     })
     if lengths_train:
         ordered = sorted(lengths_train)

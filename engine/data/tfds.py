@@ -74,7 +74,8 @@ def _pick_feature(source: str, features: dict[str, Any], want: str, default: str
 
 def load_tfds(name: str, config: Config, emit: Listener) -> TextData:
     """A TFDS text classification set: the text and label features come from its info (or
-    --text-key/--label-key); the test split is `test`, else `validation`, else held out."""
+    --text-key/--label-key); the test split is `test`, else `validation`, else held out; the
+    validation split is `validation` when `test` exists, else held out of train later."""
     source = "imdb" if name == IMDB_TFDS_NAME else f"tfds:{name}"
     tfds = _tfds()
     data_dir = str(Path(config.data.data_dir).expanduser()) if config.data.data_dir else None
@@ -116,12 +117,22 @@ def load_tfds(name: str, config: Config, emit: Listener) -> TextData:
             if test_x:  # GLUE's test split has no labels (-1): fall through to validation
                 facts["test_split"] = split
                 break
+    val_x: list[str] = []
+    val_y: list[int] = []
+    # The set's own validation split validates, unless it had to stand in for the test split
+    # (then validation is held out of train like any source without one).
+    if facts.get("test_split") == "test" and "validation" in splits \
+            and config.data.validation != "test":
+        val_x, val_y = read("validation")
+        if val_x:
+            facts["validation_split"] = "the validation split"
     tally.report(source, emit, facts)
     _need_two_classes(source, train_y, names, "the train split")
     if not test_x:
         (train_x, train_y), (test_x, test_y) = _held_out(
             source, train_x, train_y, config, facts, " of train")
-    return TextData(train_x, train_y, test_x, test_y, names, facts=facts)
+    return TextData(train_x, train_y, test_x, test_y, names, facts=facts, val_texts=val_x,
+                    val_labels=val_y)
 
 
 def _split_reader(builder: Any, text_key: str, label_key_: str, num_classes: int,

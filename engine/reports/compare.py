@@ -22,6 +22,10 @@ from seqtui.engine.reports.textplot import line_plot
 from seqtui.engine.runs.files import write_private
 from seqtui.engine.runs.status import STEADY_NOTE, RunInfo, read_run
 
+TEST_NOTE = "Test accuracy is measured once, at the end, with the best weights."
+ON_TEST_NOTE = (" * validated on the test split (--validation test, or a run from before "
+                "validation splits): those best values were chosen on the test split.")
+
 
 def run_labels(runs: list[RunInfo]) -> list[str]:
     """Short names for legends: the run ids without their date when that keeps them unique."""
@@ -45,7 +49,8 @@ def best_rows(runs: list[RunInfo], labels: list[str]) -> tuple[list[str], list[l
     """One row per run: status, preset, params, epochs, best values with their epoch, time."""
     val_metrics = [m for m in comparison_metrics(runs) if m.startswith("val_")]
     header = ["run", "status", "preset", "params", "epochs",
-              *(f"best {m} (epoch)" for m in val_metrics), "s/epoch", "examples/s"]
+              *(f"best {m} (epoch)" for m in val_metrics), "test accuracy", "s/epoch",
+              "examples/s"]
     rows = []
     for run, label in zip(runs, labels, strict=True):
         times = epoch_time_stats(run.epochs)
@@ -53,7 +58,11 @@ def best_rows(runs: list[RunInfo], labels: list[str]) -> tuple[list[str], list[l
                  f"{run.epochs_done}/{run.epochs_total or '?'}"]
         for metric in val_metrics:
             best = _best(run, metric)
-            cells.append(f"{best[1]:.4f} ({best[0]})" if best else "-")
+            # * marks figures measured on the test split (the seeds' way of validating).
+            mark = "*" if run.validated_on_test else ""
+            cells.append(f"{best[1]:.4f} ({best[0]}){mark}" if best else "-")
+        test = (run.test_metrics or {}).get("accuracy")
+        cells.append(f"{test:.4f}" if test is not None else "-")
         cells.append(fmt_seconds(times["steady"]))
         cells.append(f"{times['examples_per_sec']:,.0f}" if times["examples_per_sec"] else "-")
         rows.append(cells)
@@ -94,7 +103,8 @@ def render_markdown(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out += ["", "## Best values", "", md_table(header, rows, [False] * 3 + [True] * (len(header)
                                                                             - 3))]
-    out += ["", STEADY_NOTE + "."]
+    out += ["", STEADY_NOTE + ". "
+            + TEST_NOTE + (ON_TEST_NOTE if any(r.validated_on_test for r in runs) else "")]
     settings = settings_rows(runs, labels)
     out += ["", "## Settings that differ", ""]
     out.append(md_table(["setting", *labels], settings) if settings
@@ -124,7 +134,8 @@ def render_html(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out.append("<h2>Best values</h2>" + html_table(header, rows, [False] * 3 + [True] *
                                                    (len(header) - 3)))
-    out.append(f'<p class="meta">{esc(STEADY_NOTE)}.</p>')
+    out.append('<p class="meta">' + esc(STEADY_NOTE + ". " + TEST_NOTE + (
+        ON_TEST_NOTE if any(r.validated_on_test for r in runs) else "")) + "</p>")
     settings = settings_rows(runs, labels)
     out.append("<h2>Settings that differ</h2>")
     out.append(html_table(["setting", *labels], settings) if settings else

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value, snippet
+from seqtui.engine.reports.held_out import test_sentence
 from seqtui.engine.reports.model import RunReport, weights_phrase
 from seqtui.engine.reports.svg import PALETTE, svg_chart
 
@@ -103,6 +104,8 @@ def render_html(report: RunReport) -> str:
               "at the best epoch"),
              ("val loss", fmt_num(best["logs"].get("val_loss")) if best else "-",
               "at the best epoch"),
+             ("test accuracy", fmt_num(report.test["metrics"].get("accuracy"))
+              if report.test else "-", "once, at the end"),
              ("parameters", fmt_num(run.params) if run.params else "-", run.preset),
              ("epochs", f"{run.epochs_done}/{run.epochs_total or '?'}", "done/planned"),
              ("s/epoch", fmt_seconds(times["steady"]), "after the first"),
@@ -110,6 +113,8 @@ def render_html(report: RunReport) -> str:
     out.append('<div class="cards">' + "".join(
         f"<div class=\"card\"><b>{esc(v)}</b><span>{esc(label)}"
         f"{(' · ' + esc(sub)) if sub else ''}</span></div>" for label, v, sub in cards) + "</div>")
+    out.append(f'<p class="note">{esc(report.validation_note)} '
+               f"{esc(test_sentence(report.test, run))}</p>")
 
     kind = {"overfitting": "overfitting", "unstable": "unstable",
             "starting to overfit": "starting"}.get(verdict["verdict"], "")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value, snippet
+from seqtui.engine.reports.held_out import test_sentence
 from seqtui.engine.reports.model import RunReport, weights_phrase
 from seqtui.engine.reports.textplot import line_plot
 
@@ -55,6 +56,8 @@ def render_markdown(report: RunReport) -> str:
         out.append(f"Epoch **{best['epoch']}** by {best['monitor']}: {metrics}.")
     else:
         out.append("No finished epoch yet.")
+    out += ["", report.validation_note]
+    out += ["", "## Test", "", test_sentence(report.test, run)]
 
     out += ["", "## Overfitting", "", f"**{verdict['summary']}**"]
     out += [""] + [f"- {line}" for line in verdict["evidence"]] if verdict["evidence"] else []

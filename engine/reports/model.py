@@ -13,6 +13,7 @@ from typing import Any
 from seqtui.engine.config import DEFAULT_UNITS, Config, flatten
 from seqtui.engine.reports.attempts import resume_notes
 from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value
+from seqtui.engine.reports.held_out import test_summary, validation_note
 from seqtui.engine.runs.events import Event
 from seqtui.engine.runs.status import RunInfo, steady_mean
 
@@ -246,7 +247,7 @@ def dataset_rows(run: RunInfo) -> list[tuple[str, str]]:
         return rows
     if "source" in facts:
         rows.append(("source", str(facts.pop("source"))))
-    for split in ("train", "test"):
+    for split in ("train", "validation", "test"):
         if f"{split}_size" in facts:
             rows.append((f"{split} examples", f"{facts.pop(f'{split}_size'):,}"))
     classes = facts.pop("classes", ready.get("class_names")) or []
@@ -361,6 +362,8 @@ class RunReport:
     environment_rows: list[tuple[str, str]]
     config_rows: list[tuple[str, Any, Any, bool]]
     summary: str | None
+    test: dict[str, Any] | None = None  # test_summary(): scored once at the end
+    validation_note: str = ""
 
 
 def build_report(run: RunInfo) -> RunReport:
@@ -382,4 +385,5 @@ def build_report(run: RunInfo) -> RunReport:
         analysis=read_analysis(run.path), analysis_missing=analysis_missing(run),
         dataset_rows=dataset_rows(run),
         environment_rows=environment_rows(run) or [("versions", "not known yet")],
-        config_rows=config_rows(run.config), summary=read_text(run.path / "summary.txt"))
+        config_rows=config_rows(run.config), summary=read_text(run.path / "summary.txt"),
+        test=test_summary(run), validation_note=validation_note(run))

@@ -93,6 +93,13 @@ class RunInfo:
         return "paused" if self.paused else self.status
 
     @property
+    def validated_on_test(self) -> bool:
+        """Whether the val_* figures were measured on the test split: `validation = "test"`
+        (the seeds' way), and every run from before validation splits existed."""
+        data = self.config.get("data", {})
+        return bool(self.config) and data.get("validation", "test") == "test"
+
+    @property
     def finished(self) -> bool:
         return self.status not in ("running", "pending")
 

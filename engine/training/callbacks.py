@@ -55,6 +55,7 @@ class EventCallback(keras.callbacks.Callback):
         # The first epoch of this process also traces and compiles the model: readers leave
         # it out of seconds per epoch (runs/status.steady_mean).
         self.timed_an_epoch = False
+        self.epochs_finished = first_epoch
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch_start = self.last_emit = self.clock()
@@ -87,6 +88,7 @@ class EventCallback(keras.callbacks.Callback):
             or (value < self.best_value if "loss" in self.monitor else value > self.best_value))
         if improved and not partial:
             self.best_epoch, self.best_value = epoch + 1, value
+        self.epochs_finished += not partial
         self.emit(make_event(
             "epoch_ended", epoch=epoch + 1, logs=logs, seconds=round(seconds, 3),
             steps=self.batches_seen,
@@ -138,6 +140,47 @@ class ControlCallback(keras.callbacks.Callback):
         if self._exists("stop-epoch"):
             self.stop_requested = True
             self.model.stop_training = True
+
+
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite: every later batch would be meaningless."""
+
+
+class DivergenceCallback(keras.callbacks.Callback):
+    """Ends training at the first batch whose loss is not finite, by raising Diverged before
+    any later callback (the checkpoints in particular) sees the ruined weights."""
+
+    def __init__(self, optimizer: str, learning_rate: float) -> None:
+        super().__init__()
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is None:
+            return
+        value = float(loss)
+        if math.isfinite(value):
+            return
+        lr = self._current_learning_rate()
+        advice = f"try a smaller learning rate (--learning-rate {lr / 10:g})"
+        if self.optimizer == "sgd":
+            advice += " or --optimizer adam"
+        kept = f"; epochs 1-{self.epoch - 1} and their checkpoints are kept" \
+            if self.epoch > 1 else ""
+        raise Diverged(f"the loss became {'NaN' if value != value else 'infinite'} at epoch "
+                       f"{self.epoch}, batch {batch + 1} (learning rate {lr:g}, "
+                       f"{self.optimizer}): training diverged; {advice}{kept}")
+
+    def _current_learning_rate(self) -> float:
+        try:  # the optimizer's own value follows a schedule, where there is one
+            return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        except Exception:  # noqa: BLE001 - the configured rate is the next best answer
+            return self.learning_rate
 
 
 class CheckpointError(RuntimeError):

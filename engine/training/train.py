@@ -35,6 +35,8 @@ from seqtui.engine.runs.status import epoch_records  # noqa: E402
 from seqtui.engine.training.callbacks import (  # noqa: E402
     CheckpointCallback,
     ControlCallback,
+    Diverged,
+    DivergenceCallback,
     EventCallback,
 )
 from seqtui.engine.training.distribution import cluster_callbacks, local_model
@@ -89,7 +91,8 @@ def train(config: Config, run_dir: Path | None = None, listener: Listener | None
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text and not isinstance(exc, BadInput) else \
+    plain = isinstance(exc, BadInput | Diverged)  # their message is the whole story
+    return f"{type(exc).__name__}: {text[0]}" if text and not plain else \
         (text[0] if text else type(exc).__name__)
 
 
@@ -121,17 +124,19 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         tokenizer.save(run_dir / "assets")
         record_effective_config(run_dir, config, tokenizer.vocab_size)
     emit(make_event("stage", stage="tokenizing",
-                    message=f"tokenizing {len(data.train_texts) + len(data.test_texts):,} texts"))
+                    message=f"tokenizing {len(data.train_texts) + len(data.val_texts):,} texts"))
     max_length = config.tokenizer.max_length
     train_ids = truncate(tokenizer.encode(data.train_texts), max_length)
-    test_ids = truncate(tokenizer.encode(data.test_texts), max_length)
+    val_ids = truncate(tokenizer.encode(data.val_texts), max_length)
     lengths = train_ids.row_lengths().numpy().tolist()
     fixed = max_length if config.model.preset == "flatten" else None
     global_batch = tr.batch_size * hw.replicas
     train_split = make_split(train_ids, data.train_labels, global_batch, fixed, shuffle=True,
                              seed=tr.seed)
-    test_split = make_split(test_ids, data.test_labels, global_batch, fixed, shuffle=False,
-                            seed=tr.seed)
+    # The test split is not even tokenized until training ends: nothing chosen during training
+    # (best epoch, early stopping, checkpoints) can have seen it.
+    val_split = make_split(val_ids, data.val_labels, global_batch, fixed, shuffle=False,
+                           seed=tr.seed)
 
     emit(make_event("stage", stage="building", message="building the model"))
     num_classes = data.num_classes
@@ -157,7 +162,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     facts = dataset_facts(data, lengths)
     facts.update(tokenizer=config.tokenizer.kind, vocab_size=tokenizer.vocab_size)
     emit(make_event("stage", stage="ready", message="training", params=params,
-                    steps_per_epoch=train_split.steps, validation_steps=test_split.steps,
+                    steps_per_epoch=train_split.steps, validation_steps=val_split.steps,
+                    validation=config.data.validation,
                     num_classes=num_classes, class_names=data.class_names, dataset=facts,
                     global_batch_size=global_batch))
 
@@ -174,8 +180,9 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
                               first_epoch=initial_epoch, best=best, memory=memory_probe(hw),
                               clock=control.training_clock)
-    callbacks: list[keras.callbacks.Callback] = [events_cb, control,
-                                                 *cluster_callbacks(hw, control)]
+    callbacks: list[keras.callbacks.Callback] = [
+        DivergenceCallback(tr.optimizer, tr.learning_rate), events_cb, control,
+        *cluster_callbacks(hw, control)]
     early = None
     if tr.early_stopping:
         early = keras.callbacks.EarlyStopping(monitor=tr.monitor, patience=tr.early_stopping,
@@ -187,7 +194,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard")))
 
     if initial_epoch < tr.epochs:
-        model.fit(train_split.dataset, validation_data=test_split.dataset, epochs=tr.epochs,
+        model.fit(train_split.dataset, validation_data=val_split.dataset, epochs=tr.epochs,
                   initial_epoch=initial_epoch, steps_per_epoch=train_split.steps,
                   callbacks=callbacks, verbose=0,
                   shuffle=False)  # the pipeline shuffles, with the run's seed
@@ -202,10 +209,11 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                             best={tr.monitor: events_cb.best_value}, params=params,
                             paused_seconds=round(control.paused_seconds, 3))
     # The test split is scored once, with the weights predict would use.
-    if run_dir and hw.is_chief:
+    if hw.is_chief:
         from seqtui.engine.training.evaluate import finish_run
 
-        finish_run(run_dir, local_model(model, hw), data, tokenizer, test_split, emit)
+        result.update(finish_run(run_dir, local_model(model, hw), data, tokenizer, config,
+                                 global_batch, events_cb.epochs_finished > 0, emit))
     # runs.status.run_duration's definition, so the CLI's last line and every screen agree.
     result["seconds"] = round(time.time() - begun["time"] - control.paused_seconds, 3)
     emit(make_event("run_finished", **result))

@@ -88,13 +88,17 @@ class RunWriter:
                 handle.write(json.dumps(event) + "\n")
 
     def finished(self, run_id: str, preset: str = "bilstm", curve=OVERFIT_CURVE,
-                 status: str = "completed", params: int = 1234, **training: Any) -> Path:
+                 status: str = "completed", params: int = 1234,
+                 test: dict[str, float] | None = None, validation: str = "split",
+                 **training: Any) -> Path:
         config = tiny(preset, epochs=len(curve), **training)
+        config.data.validation = validation
         best = min(curve, key=lambda c: c[3])[0]
         events = start_events(config, params)
         events += [epoch_event(*c, best_epoch=best) for c in curve]
         events.append({"type": "run_finished", "time": T0 + 100, "status": status,
-                       "best_epoch": best, "best": {"val_loss": min(c[3] for c in curve)}})
+                       "best_epoch": best, "best": {"val_loss": min(c[3] for c in curve)},
+                       **({"test": test} if test else {})})
         return self.create(run_id, config, events)
 
 

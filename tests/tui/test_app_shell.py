@@ -127,12 +127,13 @@ async def test_compare_overlays_and_tables_only_differing_settings(runs, make_ap
         assert isinstance(screen, CompareScreen)
         table = screen.query_one("#compare-table")
         labels = [str(c.label) for c in table.columns.values()]
-        assert labels[:5] == ["run", "best val_accuracy", "epoch", "params", "s/epoch"]
-        assert set(labels[5:]) == {"preset", "units", "learning_rate", "epochs"}
+        assert labels[:6] == ["run", "best val_accuracy", "epoch", "test acc", "params",
+                              "s/epoch"]
+        assert set(labels[6:]) == {"preset", "units", "learning_rate", "epochs"}
         rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)]
                 for i in range(table.row_count)}
         assert rows["2026-01-02_000000_bilstm"][1:3] == ["0.8500", "2"]
-        assert rows["2026-01-01_000000_gap"][1:4] == ["0.7200", "3", "900"]
+        assert rows["2026-01-01_000000_gap"][1:5] == ["0.7200", "3", "-", "900"]
         await pilot.press("m")
         assert screen.metric == "val_loss"
         rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)]

@@ -177,3 +177,21 @@ async def test_model_tab_shows_the_real_vocabulary_once_training_knows_it(runs, 
         runs.append(path, runs.start_events(config)[1:])
         await wait_until(pilot, lambda: "1,472" in shown(model))
         assert "planned" not in shown(model)
+
+
+async def test_the_dashboard_shows_the_test_score_and_where_validation_was_measured(
+        runs, make_app, shown):
+    from seqtui.tui.widgets.metric_plot import MetricPlot
+
+    seeds = runs.finished("2026-01-01_000000_seeds", validation="test",
+                          test={"loss": 0.5, "accuracy": 0.7175})
+    app = make_app(attach=seeds)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dash = app.screen
+        await wait_until(pilot, lambda: "test acc" in shown(dash.query_one("#dash-title")))
+        title = shown(dash.query_one("#dash-title"))
+        assert title.startswith("2026-01-01_000000_seeds · test acc 0.7175 · bilstm")
+        await wait_until(pilot, lambda: any(
+            "val (test split)" in plot.drawn for plot in dash.query(MetricPlot)))
+        log = "\n".join(dash.state.log)
+        assert "test accuracy 0.7175 (scored once, at the end)" in log

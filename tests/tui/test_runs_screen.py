@@ -33,7 +33,7 @@ async def test_lists_runs_newest_first_with_status_and_best(runs, make_app):
         assert [line.split()[0] for line in text] == [
             "2026-01-03_000000_lstm", "2026-01-02_000000_bilstm", "2026-01-01_000000_gap"]
         assert "running" in text[0] and "stopped" in text[1] and "completed" in text[2]
-        assert "0.7200" in text[2]  # best val accuracy of the written curve
+        assert "0.720" in text[2]  # best val accuracy of the written curve
 
 
 async def test_a_run_started_elsewhere_appears_and_updates_live(runs, make_app):
@@ -46,7 +46,7 @@ async def test_a_run_started_elsewhere_appears_and_updates_live(runs, make_app):
         await wait_until(pilot, lambda: "bigru" in table_text(app))
         assert "0/3" in table_text(app)
         runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.65, best_epoch=1)])
-        await wait_until(pilot, lambda: "1/3" in table_text(app) and "0.6500" in table_text(app))
+        await wait_until(pilot, lambda: "1/3" in table_text(app) and "0.650" in table_text(app))
 
 
 async def test_enter_opens_the_dashboard_and_escape_comes_back(runs, make_app):
@@ -160,3 +160,17 @@ def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):
     app.desktop_notify("seqtui: run done")
     assert "\x07" in written  # the bell
     assert "\x1b]9;seqtui: run done\x07" in written
+
+
+async def test_val_and_test_accuracy_share_a_column_and_test_validation_is_marked(runs,
+                                                                                  make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap", test={"loss": 0.5, "accuracy": 0.6875})
+    runs.finished("2026-01-02_000000_seeds", preset="gap", validation="test",
+                  test={"loss": 0.5, "accuracy": 0.7})
+    runs.finished("2026-01-03_000000_old", preset="gap")  # no test scores: from before
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        rows = {line.split()[0]: line for line in table_text(app).splitlines()}
+        assert rows["2026-01-01_000000_gap"].rstrip().endswith("0.720  0.688")
+        assert rows["2026-01-02_000000_seeds"].rstrip().endswith("0.720* 0.700")
+        assert rows["2026-01-03_000000_old"].rstrip().endswith("0.720      -")

@@ -16,8 +16,10 @@ def fixed_runs(runs):
     """Three finished runs and one comparison-worthy pair, all with fixed ids and times."""
     runs.finished("2026-01-01_090000_gap", preset="gap", params=80_641,
                   curve=[(1, 0.69, 0.52, 0.68, 0.55), (2, 0.66, 0.60, 0.65, 0.62),
-                         (3, 0.61, 0.68, 0.62, 0.66), (4, 0.57, 0.72, 0.60, 0.69)])
-    runs.finished("2026-01-01_100000_bilstm", params=98_305)
+                         (3, 0.61, 0.68, 0.62, 0.66), (4, 0.57, 0.72, 0.60, 0.69)],
+                  test={"loss": 0.61, "accuracy": 0.6725})
+    runs.finished("2026-01-01_100000_bilstm", params=98_305, validation="test",
+                  test={"loss": 0.58, "accuracy": 0.7175})
     runs.finished("2026-01-01_110000_lstm", preset="lstm", status="stopped", params=90_113,
                   curve=[(1, 0.68, 0.56, 0.66, 0.60), (2, 0.58, 0.70, 0.57, 0.73)])
     return runs

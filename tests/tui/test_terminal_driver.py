@@ -76,7 +76,7 @@ def test_a_lone_escape_goes_back_and_an_arrow_key_is_still_an_arrow(terminal):
     terminal.write(b"?")
     terminal.wait_for(b"runs.new")  # help lists the binding ids
     terminal.write(b"\x1b")  # nothing follows: it must be the escape key
-    terminal.wait_for(b"val acc")  # the runs table's header: back on the Runs screen
+    terminal.wait_for(b"val / test")  # the runs table's header: back on the Runs screen
     terminal.settle()
 
     # The down arrow, in one write as a terminal sends it. Read as escape then "[B", it would

@@ -98,14 +98,18 @@ class CompareScreen(Screen):
         differing = [k for k in differing if k != "name"]
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        for label in ("run", f"best {self.metric}", "epoch", "params", "s/epoch", *differing):
+        for label in ("run", f"best {self.metric}", "epoch", "test acc", "params", "s/epoch",
+                      *differing):
             table.add_column(label.removeprefix("model.").removeprefix("training."), key=label)
         for run in runs:
             best = run.best(self.metric)
+            test = (run.test_metrics or {}).get("accuracy")
+            on_test = "*" if run.validated_on_test and self.metric.startswith("val_") else ""
             table.add_row(
                 run.id,
-                f"{best[1]:.4f}" if best else "-",
+                f"{best[1]:.4f}{on_test}" if best else "-",
                 str(best[0]) if best else "-",
+                f"{test:.4f}" if test is not None else "-",
                 f"{run.params:,}" if run.params else "-",
                 f"{run.seconds_per_epoch:.1f}" if run.seconds_per_epoch else "-",
                 *(short_value(flat_get(run.config, k)) for k in differing),
@@ -117,4 +121,6 @@ class CompareScreen(Screen):
             note += f" · differing: {', '.join(differing)}"
         if missing:
             note += f" · {missing} marked run(s) no longer exist"
+        if any(r.validated_on_test for r in runs) and self.metric.startswith("val_"):
+            note += " · * validated on the test split"
         self.query_one("#compare-note", Static).update(note)

@@ -191,8 +191,12 @@ class DashboardScreen(Screen):
         data = self.config.get("data", {})
         params = f" · {self.state.params:,} params" if self.state.params else ""
         device = f" · {self.state.device}" if self.state.device else ""
+        # The test score comes first: at 80 columns the end of the line is cut. The curves'
+        # legend says when validation was the test split.
+        test = (self.state.test or {}).get("accuracy")
+        scored = f" · test acc {test:.4f}" if test is not None else ""
         self.query_one("#dash-title", Static).update(
-            f"[b]{self.run_dir.name}[/b] · {model.get('preset', '?')} on "
+            f"[b]{self.run_dir.name}[/b]{scored} · {model.get('preset', '?')} on "
             f"{data.get('dataset', '?')}{params}{device}")
 
     def show_model(self) -> None:
@@ -251,7 +255,8 @@ class DashboardScreen(Screen):
             if metric == "loss" and state.batch_losses and state.outcome is None:
                 xs, ys = zip(*state.batch_losses, strict=True)
                 trace = (list(xs), list(ys))
-            plot.show(metric, {"train": state.series(metric), "val": state.series(f"val_{metric}")},
+            val = "val (test split)" if state.validated_on_test else "val"
+            plot.show(metric, {"train": state.series(metric), val: state.series(f"val_{metric}")},
                       best_epoch=state.best_epoch, epochs_total=state.epochs_total, trace=trace)
 
     # ---- actions ---------------------------------------------------------------------------

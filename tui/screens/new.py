@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -36,6 +37,15 @@ class FormSelect(Select, inherit_bindings=False):
     """A choice field: enter or space opens the menu; up and down move between fields."""
 
     BINDINGS = [Binding("enter,space", "show_overlay", "Choose", show=False)]
+
+    def _watch_value(self, value: object) -> None:
+        # Textual's Select shows its value from its own on_mount, and on a busy machine (or when
+        # the form is built off screen at idle) the label inside SelectCurrent may not be mounted
+        # yet: NoMatches would crash the app. Show it once the children are there.
+        try:
+            super()._watch_value(value)
+        except NoMatches:
+            self.call_after_refresh(self._watch_value, value)
 
 
 class NewExperimentScreen(Screen):

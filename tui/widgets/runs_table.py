@@ -1,4 +1,5 @@
-"""The table of runs on the home screen: live status, data, model, params, epochs, best val acc."""
+"""The table of runs on the home screen: live status, data, model, params, epochs, best val acc
+(marked * when measured on the test split) beside the test accuracy scored at the end."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from seqtui.tui.widgets.progress_panel import STATUS_STYLE
 
 MARK = "●"
 COLUMNS = (("run", "run"), ("status", "status"), ("data", "data"), ("model", "model"),
-           ("params", "params"), ("epochs", "ep"), ("best", "val acc"))
+           ("params", "params"), ("epochs", "ep"), ("acc", "val / test"))
 
 
 def short(text: str, width: int) -> str:
@@ -33,6 +34,11 @@ def compact_count(n: int | None) -> str:
 def row_cells(run: RunInfo, marked: bool, queued: set[str]) -> tuple:
     status = display_status(run, queued)
     best = run.best("val_accuracy")
+    test = (run.test_metrics or {}).get("accuracy")
+    # One column for both, three places each, so the table still fits 80 columns; * marks a
+    # val acc measured on the test split.
+    val = f"{best[1]:.3f}{'*' if run.validated_on_test else ' '}" if best else "-     "
+    acc = f"{val} {f'{test:.3f}' if test is not None else '-':>5}"
     return (
         Text(f"{MARK if marked else ' '} {run.id}", style="bold" if marked else ""),
         Text(short(status.replace("_", " "), 9), style=STATUS_STYLE.get(status, "")),
@@ -40,7 +46,7 @@ def row_cells(run: RunInfo, marked: bool, queued: set[str]) -> tuple:
         short(run.preset, 8),
         Text(compact_count(run.params), justify="right"),
         Text(f"{run.epochs_done}/{run.epochs_total or '?'}", justify="right"),
-        Text(f"{best[1]:.4f}" if best else "-", justify="right"),
+        Text(acc, justify="right"),
     )
 
 

@@ -313,8 +313,9 @@ def test_imdb_subset_is_a_fraction_or_a_count_per_split(tmp_path: Path) -> None:
     with mock_tfds(tmp_path, "imdb_reviews/plain_text", {"train": 40, "test": 20}):
         half = load_dataset(config("imdb", subset=0.5))
         count = load_dataset(config("imdb", subset=8))
-    assert (len(half.train_texts), len(half.test_texts)) == (20, 10)
-    assert (len(count.train_texts), len(count.test_texts)) == (8, 8)
+    # The subset is taken first; validation is then held out of what is left of train.
+    assert (len(half.train_texts) + len(half.val_texts), len(half.test_texts)) == (20, 10)
+    assert (len(count.train_texts) + len(count.val_texts), len(count.test_texts)) == (8, 8)
 
 
 def test_tfds_name_picks_the_text_feature_and_four_classes(tmp_path: Path) -> None:
@@ -397,3 +398,23 @@ def test_tfds_progress_bars_become_stage_events() -> None:
     assert (prep["done"], prep["total"]) == (3, 3)
     assert "generating train examples" in prep["message"]
 
+
+
+def test_tfds_validation_split_validates_when_the_set_has_test_and_validation(tmp_path: Path
+                                                                              ) -> None:
+    with mock_tfds(tmp_path, "imdb_reviews/plain_text",
+                   {"train": 40, "validation": 12, "test": 20}):
+        own = load_dataset(config("imdb"))
+        seeds = load_dataset(config("imdb", validation="test"))
+    assert (len(own.train_texts), len(own.val_texts), len(own.test_texts)) == (40, 12, 20)
+    assert own.facts["validation_split"] == "the validation split"
+    assert seeds.val_texts == seeds.test_texts and len(seeds.train_texts) == 40
+
+
+def test_tfds_validation_standing_in_for_test_is_not_also_validation(tmp_path: Path) -> None:
+    with mock_tfds(tmp_path, "glue/sst2", {"train": 30, "validation": 10, "test": 10},
+                   text_key="sentence", extra={"idx": 0}):
+        data = load_dataset(config("tfds:glue/sst2"))
+    assert data.facts["test_split"] == "validation" and len(data.test_texts) == 10
+    # 10% of each class of train held out: 1.5 of 15 rounds to 2.
+    assert len(data.val_texts) == 4 and len(data.train_texts) == 26

@@ -60,8 +60,9 @@ def test_folder_route_trains(tmp_path, runs_dir, env) -> None:
                      env=env)
     assert out.returncode == 0, out.stderr
     facts = ready(runs_dir)["dataset"]
-    assert facts["classes"] == ["neg", "pos"] and facts["train_size"] == 24
-    assert facts["test_size"] == 24
+    # 24 training texts: a stratified 10% (one per class) is held out for validation.
+    assert facts["classes"] == ["neg", "pos"] and facts["train_size"] == 22
+    assert facts["validation_size"] == 2 and facts["test_size"] == 24
 
 
 def test_csv_route_with_named_columns_and_subwords(tmp_path, runs_dir, env) -> None:
@@ -135,7 +136,8 @@ def test_imdb_route_trains_on_mocked_tfds(tmp_path, runs_dir, env) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     facts = ready(runs_dir)["dataset"]
     assert facts["classes"] == ["neg", "pos"]
-    assert (facts["train_size"], facts["test_size"]) == (24, 8)
+    # --subset 0.5 of 48 training texts, 10% of those held out for validation.
+    assert (facts["train_size"], facts["validation_size"], facts["test_size"]) == (22, 2, 8)
 
 
 OFFLINE_SITE = '''

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from helpers import tiny_config
+from seqtui.engine.config import Config
 from seqtui.engine.data.dataset import load_dataset
 from seqtui.engine.data.textdata import TextData
 from seqtui.engine.reports.analysis import error_analysis, read_analysis
@@ -119,9 +120,10 @@ def test_confident_mistakes_match_each_text_predicted_alone(trained):
 def test_a_failing_analysis_is_a_warning_not_a_failed_run(tmp_path):
     events: list[dict] = []
     data = TextData(["a text"], [0], ["another"], [1], ["negative", "positive"])
-    finish_run(tmp_path, None, data, None, None, events.append)  # no config.json: it fails
+    # No tokenizer: scoring fails, and the run must still end as it would have.
+    assert finish_run(tmp_path, None, data, None, Config(), 32, True, events.append) == {}
     assert [e["type"] for e in events] == ["warning"]
-    assert events[0]["message"].startswith("error analysis failed: ")
+    assert events[0]["message"].startswith("scoring the test split failed: ")
     assert not (tmp_path / "analysis.json").exists()
 
 

@@ -106,3 +106,20 @@ def test_compare_command_writes_the_file_or_prints_markdown(three_runs, runs_dir
     assert main(["compare", three_runs[0].name]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "two or more runs" in err
+
+
+def test_test_accuracy_sits_beside_the_best_values_and_test_validation_is_marked(
+        runs_dir, tmp_path):
+    seeds = config_for_tests()
+    seeds.data.validation = "test"
+    scored = write_run(runs_dir, OVERFITTING, ending=None)
+    report_tests._finish_with_test(scored, {"loss": 0.4, "accuracy": 0.80125})
+    marked = write_run(runs_dir, IMPROVING, config=seeds)
+    markdown = write_comparison([scored, marked], tmp_path / "cmp.md").read_text()
+    header = [c.strip() for c in markdown.split("## Best values\n", 1)[1].splitlines()[1]
+              .strip("|").split("|")]
+    best = table(markdown, "Best values")
+    column = header.index("test accuracy")
+    assert [row[column] for row in best] == ["0.8013", "-"]
+    assert best[0][5] == "0.8346 (3)" and best[1][5] == "0.7600 (3)*"
+    assert "* validated on the test split" in markdown

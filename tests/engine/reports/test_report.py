@@ -5,6 +5,7 @@ the history's, one SVG path per curve, nothing fetched from anywhere, the verdic
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import subprocess
@@ -401,3 +402,34 @@ def test_a_training_run_that_is_stopped_leaves_its_report(runs_dir):
     # A few batches of weights are not worth an error analysis.
     assert "Not available: no finished epoch to analyse." in markdown
     assert_self_contained((run_dir / "report.html").read_text())
+
+
+def _finish_with_test(run_dir: Path, test: dict | None) -> None:
+    log = EventLog(run_dir / "events.jsonl")
+    extra = {"test": test, "test_checkpoint": "best", "test_epoch": 3} if test else {}
+    log(make_event("run_finished", status="completed", best_epoch=3, best={"val_loss": 0.41},
+                   seconds=9.0, **extra))
+    log.close()
+
+
+def test_test_scores_and_where_validation_was_measured_are_in_both_reports(runs_dir):
+    run_dir = write_run(runs_dir, OVERFITTING, ending=None)
+    _finish_with_test(run_dir, {"loss": 0.43219, "accuracy": 0.81234})
+    md_path, html_path = write_report(run_dir)
+    markdown, html_text = md_path.read_text(), html_path.read_text()
+    sentence = ("Test accuracy 0.8123, loss 0.4322: measured once on the test split, with the "
+                "best weights (epoch 3).")
+    assert sentence in markdown and html.escape(sentence) in html_text
+    assert "Validation figures (val_*) were measured on a split apart from test" in markdown
+    assert "## Test" in markdown and "test accuracy" in html_text
+
+
+def test_validation_on_the_test_split_is_said_in_both_reports(runs_dir):
+    config = config_for_tests()
+    config.data.validation = "test"
+    run_dir = write_run(runs_dir, OVERFITTING, ending=None, config=config)
+    _finish_with_test(run_dir, None)
+    md_path, html_path = write_report(run_dir)
+    for text in (md_path.read_text(), html_path.read_text()):
+        assert "were measured on the test split" in text
+        assert "so its figures flatter the model" in text

@@ -119,8 +119,8 @@ def test_early_stopping_restores_the_best_weights(runs_dir):
     assert info.status == "early_stopped" and info.epochs_done < 12
     best_epoch, best_loss = info.best("val_loss")
     assert result["best_epoch"] == best_epoch
-    ids = result["tokenizer"].encode(result["data"].test_texts).to_tensor()
-    loss = result["model"].evaluate(ids, np.asarray(result["data"].test_labels), verbose=0,
+    ids = result["tokenizer"].encode(result["data"].val_texts).to_tensor()
+    loss = result["model"].evaluate(ids, np.asarray(result["data"].val_labels), verbose=0,
                                     batch_size=1000)[0]
     assert loss == pytest.approx(best_loss, rel=1e-3)
 

@@ -1,0 +1,41 @@
+"""`seqtui export RUN -o PATH`: a SavedModel that takes raw strings and returns class
+probabilities, loadable with TensorFlow alone."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from seqtui.cli import EXIT_OK, add_runs_dir, runs_dir_of
+from seqtui.engine.runs.store import find_run
+
+ORDER = 65
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
+        description="Export a finished run's model with its tokenizer in the graph: raw strings "
+                    "in, class probabilities out (signature serving_default).")
+    parser.add_argument("run", metavar="RUN", help="run id (or a unique part of it) or path")
+    parser.add_argument("-o", "--output", metavar="PATH", required=True,
+                        help="where to write the export (a folder for savedmodel)")
+    parser.add_argument("--format", default="savedmodel", metavar="FORMAT",
+                        help="savedmodel (default; TF Serving reads it as it is) or keras")
+    parser.add_argument("--checkpoint", default="best", metavar="WHICH",
+                        help="best (default: the weights predict uses) or last")
+    parser.add_argument("--force", action="store_true", help="replace an earlier export")
+    add_runs_dir(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from seqtui.engine.export import export_run
+
+    run_dir = find_run(args.run, runs_dir_of(args))
+    output = Path(args.output).expanduser()
+    info = export_run(run_dir, output, args.format, args.checkpoint, args.force)
+    epoch = f" (epoch {info['epoch']})" if info.get("epoch") else ""
+    print(f"{output}: {info['checkpoint']}{epoch} of {info['run']}, classes "
+          f"{', '.join(info['class_names'])}; signature {info['signature']}")
+    return EXIT_OK
