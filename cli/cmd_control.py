@@ -1,9 +1,10 @@
 """`seqtui stop RUN` and `seqtui resume RUN`: control a run from any terminal.
 
-stop: the first asks for a graceful stop (after the current batch, with a last checkpoint,
-status `stopped`) through the run's control/ directory; a second stop, or --now, interrupts the
-training process at once (SIGINT; it still records `stopped`). resume: continues a stopped, failed
-or died run from its last finished epoch in the same run directory.
+stop: the first asks for a graceful stop (after the current batch, status `stopped`; the
+checkpoint stays the last finished epoch's, so resume repeats the interrupted epoch) through the
+run's control/ directory; a second stop, or --now, interrupts the training process at once
+(SIGINT; it still records `stopped`). resume: continues a stopped, failed or died run from its
+last finished epoch in the same run directory.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
-from seqtui.engine.runs.control import CONTROL_DIR, request_resume, request_stop
+from seqtui.engine.runs.control import CONTROL_DIR, is_paused, request_resume, request_stop
 from seqtui.engine.runs.process import PID_FILE
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
@@ -33,12 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_runs_dir(stop)
     stop.set_defaults(handler=handle_stop)
 
-    resume = sub.add_parser("resume", help="continue a stopped, failed or died run",
+    resume = sub.add_parser("resume", help="continue a stopped, failed or died run, or lift "
+                            "a running run's pause",
                             description="Continue a run from its last finished epoch, in the "
                             "same run directory.")
     resume.add_argument("run", metavar="RUN",
                         help="a run, or a sweep (it continues to its number of trials)")
     resume.add_argument("--detach", action="store_true", help="continue in the background")
+    resume.add_argument("--epochs", type=int, metavar="N",
+                        help="train to N epochs in all: more than it has done (a finished run "
+                        "trains further)")
     add_runs_dir(resume)
     resume.set_defaults(handler=handle_resume)
 
@@ -66,9 +71,19 @@ def handle_stop(args: argparse.Namespace) -> int:
         print(f"{info.id}: interrupted; it records its status and exits")
         return 0
     request_stop(run_dir)
-    print(f"{info.id}: stopping after the current batch (a last checkpoint is written); "
-          f"`seqtui stop {info.id}` again ends it at once")
+    print(f"{info.id}: stopping after the current batch (`seqtui resume {info.id}` repeats "
+          f"the interrupted epoch from its start); `seqtui stop {info.id}` again ends it at once")
     return 0
+
+
+def _set_epochs(run_dir: Path, epochs: int) -> None:
+    """config.json says what the run trains to: the resumed process reads its epochs there."""
+    from seqtui.engine.config import Config
+    from seqtui.engine.runs.files import write_private
+
+    config = Config.from_file(run_dir / "config.json")
+    config.training.epochs = epochs
+    write_private(run_dir / "config.json", config.to_json() + "\n")
 
 
 def handle_resume(args: argparse.Namespace) -> int:
@@ -79,14 +94,26 @@ def handle_resume(args: argparse.Namespace) -> int:
         return resume_sweep(sweep, args)
     run_dir = find_run(args.run, runs_dir_of(args))
     info = read_run(run_dir)
+    if info.status == "running" and is_paused(run_dir):
+        request_resume(run_dir)
+        print(f"{info.id}: was paused; training goes on")
+        return 0
     if info.status == "running":
         raise BadInput(f"run {info.id} is still running; `seqtui attach {info.id}` follows it")
+    if args.epochs is not None:
+        if args.epochs <= info.epochs_done:
+            raise BadInput(f"--epochs {args.epochs}: run {info.id} has done {info.epochs_done} "
+                           f"epochs already; give more, e.g. --epochs {info.epochs_done + 5}")
+        info.epochs_total = args.epochs
     if info.epochs_total and info.epochs_done >= info.epochs_total:
         raise BadInput(f"run {info.id} already finished all {info.epochs_total} epochs; "
-                       "nothing to resume")
+                       f"`seqtui resume {info.id} --epochs {info.epochs_total + 5}` trains it "
+                       "further")
     if not (run_dir / "checkpoints" / "last.keras").exists():
         raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
                        f"start it again: seqtui train --config {run_dir / 'config.json'}")
+    if args.epochs is not None:  # written once every check passed: a refusal changes nothing
+        _set_epochs(run_dir, args.epochs)
     for name in ("stop", "stop-epoch"):
         (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
     request_resume(run_dir)  # a stale pause request would hold the run at its first batch

@@ -59,6 +59,10 @@ def handle(args: argparse.Namespace) -> int:
     find_checkpoint(run_dir)  # say so before TensorFlow takes seconds to load
     with native_stderr_quiet():
         predictor = Predictor(run_dir)
+    if not args.json:  # --json answers carry it in each line; stdout stays the answers only
+        epoch = predictor.checkpoint_epoch
+        print(f"predicting with checkpoints/{predictor.checkpoint.name}"
+              + (f" (epoch {epoch})" if epoch else ""), file=sys.stderr, flush=True)
     if args.texts:
         with native_stderr_quiet():
             predictions = predictor.predict(list(args.texts))
@@ -94,4 +98,6 @@ def _print(prediction, as_json: bool) -> None:
     if as_json:
         print(json.dumps(prediction.to_dict(), ensure_ascii=False), flush=True)
     else:
-        print(f"{prediction.label}\t{prediction.probability:.3f}\t{prediction.text}", flush=True)
+        unknown = prediction.unknown_words
+        print(f"{prediction.label}\t{prediction.probability:.3f}\t{prediction.text}"
+              + (f"\tunknown words: {', '.join(unknown)}" if unknown else ""), flush=True)

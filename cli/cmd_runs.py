@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runs.status import RunInfo
 from seqtui.engine.runs.store import list_runs
+from seqtui.tui.runqueue import display_status, read_queue
 
 ORDER = 30
 
 STATUS_STYLE = {"completed": "green", "early_stopped": "green", "stopped": "yellow",
                 "pruned": "yellow", "failed": "red", "died": "red", "running": "cyan",
-                "pending": "dim"}
+                "paused": "yellow", "pending": "dim", "queued": "dim"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,12 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle)
 
 
-def run_record(run: RunInfo) -> dict[str, Any]:
+def run_record(run: RunInfo, queued: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     best = run.best("val_accuracy")
     return {
         "id": run.id,
         "path": str(run.path),
         "status": run.status,
+        "shown_status": display_status(run, set(queued)),
+        "paused": run.paused,
         "dataset": run.dataset,
         "preset": run.preset,
         "params": run.params,
@@ -45,6 +50,7 @@ def run_record(run: RunInfo) -> dict[str, Any]:
         "test_accuracy": (run.test_metrics or {}).get("accuracy"),
         "test_loss": (run.test_metrics or {}).get("loss"),
         "seconds_per_epoch": run.seconds_per_epoch,
+        "seconds": run.duration,
         "started": run.started,
         "message": run.message,
         "sweep": run.sweep,
@@ -54,8 +60,9 @@ def run_record(run: RunInfo) -> dict[str, Any]:
 
 def handle(args: argparse.Namespace) -> int:
     runs = list_runs(runs_dir_of(args))
+    queued = set(read_queue(runs_dir_of(args)))
     if args.json:
-        print(json.dumps([run_record(r) for r in runs], indent=2))
+        print(json.dumps([run_record(r, queued) for r in runs], indent=2))
         return 0
     console = Console()
     if not runs:
@@ -63,14 +70,14 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for run in runs:
-        record = run_record(run)
+        record = run_record(run, queued)
         best = record["best_val_accuracy"]
+        shown = record["shown_status"]
         test = record["test_accuracy"]
         on_test = "*" if run.validated_on_test else ""
         rows.append([
             run.id,
-            f"[{STATUS_STYLE[run.status]}]{run.status}[/]" if run.status in STATUS_STYLE
-            else run.status,
+            f"[{STATUS_STYLE[shown]}]{shown}[/]" if shown in STATUS_STYLE else shown,
             run.dataset,
             run.preset,
             f"{run.params:,}" if run.params else "-",
@@ -79,15 +86,39 @@ def handle(args: argparse.Namespace) -> int:
             else "-",
             f"{test:.4f}" if test is not None else "-",
         ])
+    headers = ["run", "status", "dataset", "preset", "params", "epochs", "val acc", "test acc"]
+    widths = [max(len(h), *(Text.from_markup(row[i]).cell_len for row in rows))
+              for i, h in enumerate(headers)]
+
+    # Every cell stays whole (an id is what a user types next; a status or a number cut short
+    # says nothing): when the terminal is narrow, whole columns go, the least needed first.
+    def fits() -> bool:
+        return sum(widths) + len(widths) - 1 < console.width  # one spare, as Rich keeps
+
+    for drop in ("params", "dataset"):
+        if fits():
+            break
+        i = headers.index(drop)
+        del headers[i], widths[i]
+        for row in rows:
+            del row[i]
+    if not fits():  # the best epoch's number goes before the value
+        i = headers.index("val acc")
+        for row in rows:
+            row[i] = re.sub(r" e\d+", "", row[i])
+        widths[i] = max(len(headers[i]), *(len(row[i]) for row in rows))
+    if not fits():  # the preset gives way last: a default id names the preset too
+        i = headers.index("preset")
+        room = max(len(headers[i]), widths[i] - (sum(widths) + len(widths) - 1
+                                                 - console.width + 1))
+        for row in rows:
+            row[i] = row[i] if len(row[i]) <= room else row[i][:room - 1] + "…"
+        widths[i] = room
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
-    headers = ("run", "status", "dataset", "preset", "params", "epochs", "val acc", "test acc")
-    for i, header in enumerate(headers):
-        width = max(len(header), *(len(row[i]) for row in rows))
-        if header in ("dataset", "status"):  # these give way when the terminal is narrow
-            table.add_column(header, overflow="ellipsis", no_wrap=True)
-        else:  # the id is what a user types next; numbers must stay whole
-            table.add_column(header, no_wrap=True, min_width=width,
-                             justify="right" if i >= 4 else "left")
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, no_wrap=True, min_width=width, max_width=width,
+                         justify="right" if header in ("params", "epochs", "val acc",
+                                                       "test acc") else "left")
     for row in rows:
         table.add_row(*row)
     console.print(table)

@@ -113,10 +113,16 @@ class RichProgress:
                            f"{event.get('seconds', 0):.1f}s{mark}{partial}")
 
     def on_paused(self, event: dict[str, Any]) -> None:
-        self.console.print("[yellow]paused[/] (seqtui resume-training or the TUI resumes it)")
+        run = self.run_id or "RUN"
+        self.console.print(f"[yellow]paused[/] at step {event.get('step')} "
+                           f"(`seqtui resume {run}` or `p` on its dashboard continues it)")
 
     def on_resumed(self, event: dict[str, Any]) -> None:
-        self.console.print("[green]resumed[/]")
+        self.console.print(f"[green]resumed[/] after {event.get('paused_seconds', 0):.1f}s")
+        if self.batch_task is not None:
+            # Rich estimates speed and ETA from recent samples; the pause is not training time.
+            [task] = [t for t in self.progress.tasks if t.id == self.batch_task]
+            self.progress.reset(self.batch_task, completed=task.completed)
 
     def on_warning(self, event: dict[str, Any]) -> None:
         self.console.print(f"[yellow]warning:[/] {event.get('message')}")

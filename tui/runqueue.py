@@ -26,6 +26,7 @@ from seqtui.engine.runs.control import CONTROL_DIR
 from seqtui.engine.runs.events import EventLog, make_event
 from seqtui.engine.runs.files import write_private
 from seqtui.engine.runs.process import PID_FILE, process_alive
+from seqtui.engine.runs.status import RunInfo
 
 QUEUE_DIR = ".queue"
 POLL_SECONDS = 1.0
@@ -49,6 +50,14 @@ def _locked(path: Path, blocking: bool = True) -> Iterator[bool]:
         yield True
     finally:
         os.close(fd)  # closing drops the lock
+
+
+def display_status(run: RunInfo, queued: set[str]) -> str:
+    """The status every screen and `seqtui runs` show: `queued` for a pending run waiting in the
+    queue, `paused` for a paused running one (RunInfo.shown_status), else the status."""
+    if run.status == "pending" and run.id in queued:
+        return "queued"
+    return run.shown_status
 
 
 def read_queue(runs_dir: Path) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seqtui.engine.runs.events import Event
+from seqtui.engine.runs.status import DURATION_TYPES, run_duration
 
 # Per-batch values are a light line under the epoch curves. A long run keeps its whole line at a
 # coarser grain: past this many points, every other one is dropped (the newest always stays).
@@ -45,6 +46,8 @@ class RunState:
     message: str = ""
     log: list[str] = field(default_factory=list)
     started: bool = False
+    # What runs.status.run_duration reads: its event types, then the latest event's time.
+    timing: list[Event] = field(default_factory=list)
     test: dict[str, float] | None = None  # scored once, when training ended
     # val_* measured on the test split: --validation test, or a run from before validation splits
     validated_on_test: bool = False
@@ -55,6 +58,12 @@ class RunState:
 
     def _one(self, event: Event) -> None:
         kind = event.get("type")
+        if kind in DURATION_TYPES:
+            self.timing.append(event)
+        elif self.timing:
+            if self.timing[-1].get("type") == "latest":
+                self.timing.pop()
+            self.timing.append({"type": "latest", "time": event.get("time")})
         stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", 0)))
         if kind == "run_started":
             self.started = True
@@ -142,6 +151,9 @@ class RunState:
         del self.log[:-MAX_LOG_LINES]
 
     # ---- derived ---------------------------------------------------------------------------
+
+    def duration(self) -> float | None:
+        return run_duration(self.timing, running=self.outcome is None)
 
     @property
     def finished_epochs(self) -> list[dict[str, Any]]:

@@ -59,9 +59,10 @@ class WordsTokenizer:
 
     @property
     def vocab_size(self) -> int:
-        # The embedding keeps the configured size even when the data has fewer words, as the
-        # seeds do, so the parameter count a user sees before training is the one that trains.
-        return self.max_tokens
+        # The ids there are, at most the configured size: data with fewer distinct words gets
+        # an embedding of the words it has, not rows no id will ever reach (the seeds' IMDB
+        # sizes stay, as IMDB has far more words than the 10,000 they keep).
+        return min(self.max_tokens, int(self.layer.vocabulary_size()))
 
     def vocabulary(self) -> list[str]:
         """'' (padding, id 0), the OOV token (id 1), then words by frequency. Keras calls the
@@ -70,6 +71,14 @@ class WordsTokenizer:
         if len(vocab) > 1:
             vocab[1] = self.oov_token
         return vocab
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of a text that are not in the vocabulary (each becomes the OOV id), in
+        order, once each: what predict tells a user the model could not read."""
+        if not hasattr(self, "_known"):
+            self._known = set(self.layer.get_vocabulary())
+        words = standardize(tf.constant([text])).numpy()[0].decode("utf-8").split()
+        return list(dict.fromkeys(w for w in words if w not in self._known))
 
     def encode(self, texts: list[str]) -> tf.RaggedTensor:
         out = []
@@ -103,10 +112,14 @@ def build_tokenizer(config: Config, train_texts: list[str], emit: Listener) -> T
         from seqtui.engine.data.subwords import build_subword_tokenizer
 
         return build_subword_tokenizer(config, train_texts, emit)
+    asked = config.tokenizer.vocab_size
     emit(make_event("stage", stage="vocabulary",
-                    message=f"building a {config.tokenizer.vocab_size:,}-word vocabulary"))
-    tokenizer = WordsTokenizer(config.tokenizer.vocab_size, config.tokenizer.oov_token)
+                    message=f"building a vocabulary of at most {asked:,} words"))
+    tokenizer = WordsTokenizer(asked, config.tokenizer.oov_token)
     tokenizer.adapt(train_texts)
+    emit(make_event("stage", stage="vocabulary", vocab_size=tokenizer.vocab_size,
+                    message=f"learned a vocabulary of {tokenizer.vocab_size:,} ids "
+                            f"(at most {asked:,} asked)"))
     return tokenizer
 
 

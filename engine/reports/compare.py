@@ -20,7 +20,7 @@ from seqtui.engine.reports.model import STATUS_WORDS, epoch_time_stats, metric_k
 from seqtui.engine.reports.svg import PALETTE, svg_chart
 from seqtui.engine.reports.textplot import line_plot
 from seqtui.engine.runs.files import write_private
-from seqtui.engine.runs.status import RunInfo, read_run
+from seqtui.engine.runs.status import STEADY_NOTE, RunInfo, read_run
 
 TEST_NOTE = "Test accuracy is measured once, at the end, with the best weights."
 ON_TEST_NOTE = (" * validated on the test split (--validation test, or a run from before "
@@ -103,7 +103,7 @@ def render_markdown(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out += ["", "## Best values", "", md_table(header, rows, [False] * 3 + [True] * (len(header)
                                                                             - 3))]
-    out += ["", "s/epoch is the mean after the first epoch, which also traces the model. "
+    out += ["", STEADY_NOTE + ". "
             + TEST_NOTE + (ON_TEST_NOTE if any(r.validated_on_test for r in runs) else "")]
     settings = settings_rows(runs, labels)
     out += ["", "## Settings that differ", ""]
@@ -134,10 +134,8 @@ def render_html(runs: list[RunInfo]) -> str:
     header, rows = best_rows(runs, labels)
     out.append("<h2>Best values</h2>" + html_table(header, rows, [False] * 3 + [True] *
                                                    (len(header) - 3)))
-    out.append('<p class="meta">s/epoch is the mean after the first epoch, which also traces '
-               "the model. " + esc(TEST_NOTE + (ON_TEST_NOTE if any(r.validated_on_test
-                                                                    for r in runs) else ""))
-               + "</p>")
+    out.append('<p class="meta">' + esc(STEADY_NOTE + ". " + TEST_NOTE + (
+        ON_TEST_NOTE if any(r.validated_on_test for r in runs) else "")) + "</p>")
     settings = settings_rows(runs, labels)
     out.append("<h2>Settings that differ</h2>")
     out.append(html_table(["setting", *labels], settings) if settings else

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, flatten
+from seqtui.engine.reports.attempts import resume_notes
 from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value
 from seqtui.engine.reports.held_out import test_summary, validation_note
 from seqtui.engine.runs.events import Event
-from seqtui.engine.runs.status import RunInfo
+from seqtui.engine.runs.status import RunInfo, steady_mean
 
 METRIC_ORDER = ("loss", "accuracy", "val_loss", "val_accuracy")
 # A validation loss this much above its minimum (relative) counts as having turned up; smaller
@@ -46,17 +47,15 @@ def series(epochs: list[dict[str, Any]], key: str) -> list[float | None]:
 
 
 def epoch_time_stats(epochs: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Seconds per epoch and examples/s. The first epoch also traces and compiles the model, so
-    `steady` (the mean of the later epochs) is the figure to compare runs by."""
+    """Seconds per epoch and examples/s. The first epoch of each training process also traces
+    and compiles the model, so `steady` (runs.status.steady_mean, the figure every screen
+    gives) is the one to compare runs by."""
     seconds = [float(e["seconds"]) for e in epochs if e.get("seconds") is not None]
-    speeds = [float(e["examples_per_sec"]) for e in epochs if e.get("examples_per_sec")]
-    later = seconds[1:] or seconds
-    later_speeds = speeds[1:] or speeds
     return {
         "first": seconds[0] if seconds else None,
-        "steady": sum(later) / len(later) if later else None,
+        "steady": steady_mean(epochs, "seconds"),
         "total": sum(seconds) if seconds else None,
-        "examples_per_sec": sum(later_speeds) / len(later_speeds) if later_speeds else None,
+        "examples_per_sec": steady_mean(epochs, "examples_per_sec"),
     }
 
 
@@ -199,8 +198,7 @@ def headline(run: RunInfo) -> dict[str, Any]:
     started = last_event(run, "run_started") or {}
     finished = last_event(run, "run_finished") or last_event(run, "run_failed") or {}
     done, total = run.epochs_done, run.epochs_total
-    ended = run.ended if run.finished else None
-    duration = (ended - run.started) if (ended and run.started) else None
+    duration = run.duration if run.finished else None
     notes: list[str] = []
     if run.status == "running":
         notes.append(f"Report written while the run was training: {done} of {total or '?'} "
@@ -217,6 +215,7 @@ def headline(run: RunInfo) -> dict[str, Any]:
     elif run.status == "early_stopped":
         notes.append(f"Early stopping ended the run after {done} of {total or '?'} epochs and "
                      f"restored the best weights.")
+    notes.extend(resume_notes(run.events))
     partial = [e for e in run.events if e.get("type") == "epoch_ended" and e.get("partial")]
     if partial and partial[-1]["epoch"] > (run.epochs[-1]["epoch"] if run.epochs else 0):
         steps = partial[-1].get("steps", "?")

@@ -27,16 +27,28 @@ class Prediction:
     label: str
     probability: float  # of the predicted label
     scores: dict[str, float]  # every class's probability
+    checkpoint: str = ""  # the file that answered, relative to the run: checkpoints/best.keras
+    checkpoint_epoch: int | None = None  # the epoch it holds
+    unknown_words: list[str] | None = None  # read as the OOV id; None: the tokenizer cannot say
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+def checkpoint_epoch(run_dir: Path, path: Path) -> int | None:
+    """The epoch a checkpoint holds, from the log (None when the log does not say)."""
+    name = f"checkpoints/{Path(path).name}"
+    saved = [e for e in read_events(Path(run_dir) / "events.jsonl")
+             if e.get("type") == "checkpoint_saved" and e.get("path") == name]
+    return saved[-1].get("epoch") if saved else None
+
+
 def find_checkpoint(run_dir: Path) -> Path:
-    """The run's best checkpoint, else its last; BadInput when it has neither yet."""
+    """The run's best checkpoint, else its last; BadInput when it has neither yet, or when the
+    last one is only the starting weights (epoch 0: a run stopped inside its first epoch)."""
     for name in CHECKPOINTS:
         path = Path(run_dir) / "checkpoints" / name
-        if path.is_file():
+        if path.is_file() and checkpoint_epoch(run_dir, path) != 0:
             return path
     raise BadInput(f"run {Path(run_dir).name} has no checkpoint yet: a model is saved at the end "
                    "of each finished epoch")
@@ -109,6 +121,7 @@ class Predictor:
             raise BadInput(f"{run_dir} is not a run directory (no config.json)")
         self.run_dir = run_dir
         self.checkpoint = find_checkpoint(run_dir)
+        self.checkpoint_epoch = checkpoint_epoch(run_dir, self.checkpoint)
         assets = run_dir / "assets"
         if not (assets / "tokenizer.json").is_file():
             raise BadInput(f"run {run_dir.name} has no saved vocabulary (assets/tokenizer.json)")
@@ -144,11 +157,15 @@ class Predictor:
         ids = self.tokenizer.encode(list(texts))
         probs = probabilities(self.model, ids, self.max_length, run=self._run)
         results = []
+        unknown = getattr(self.tokenizer, "unknown_words", None)
         for text, row in zip(texts, probs, strict=True):
             best = int(row.argmax())
             results.append(Prediction(
                 text=text, label=self.class_names[best], probability=float(row[best]),
-                scores={name: float(p) for name, p in zip(self.class_names, row, strict=True)}))
+                scores={name: float(p) for name, p in zip(self.class_names, row, strict=True)},
+                checkpoint=f"checkpoints/{self.checkpoint.name}",
+                checkpoint_epoch=self.checkpoint_epoch,
+                unknown_words=unknown(text) if unknown else None))
         return results
 
 

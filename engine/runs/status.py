@@ -4,6 +4,7 @@ from the event log and the process."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,13 @@ class RunInfo:
 
     @property
     def seconds_per_epoch(self) -> float | None:
-        times = [e["seconds"] for e in self.epochs if "seconds" in e]
-        return sum(times) / len(times) if times else None
+        """Seconds per epoch as every screen, report and command gives it: see steady_mean."""
+        return steady_mean(self.epochs, "seconds")
+
+    @property
+    def duration(self) -> float | None:
+        """How long the run trained: see run_duration."""
+        return run_duration(self.events, running=self.status == "running")
 
     @property
     def test_metrics(self) -> dict[str, float] | None:
@@ -72,6 +78,21 @@ class RunInfo:
         return None
 
     @property
+    def paused(self) -> bool:
+        """Running but held between batches: its last pause has not been lifted."""
+        if self.status != "running":
+            return False
+        for event in reversed(self.events):
+            if event.get("type") in ("paused", "resumed", "run_started"):
+                return event["type"] == "paused"
+        return False
+
+    @property
+    def shown_status(self) -> str:
+        """The status as every screen and command shows it: `paused` for a paused running run."""
+        return "paused" if self.paused else self.status
+
+    @property
     def validated_on_test(self) -> bool:
         """Whether the val_* figures were measured on the test split: `validation = "test"`
         (the seeds' way), and every run from before validation splits existed."""
@@ -81,6 +102,56 @@ class RunInfo:
     @property
     def finished(self) -> bool:
         return self.status not in ("running", "pending")
+
+
+STEADY_NOTE = ("s/epoch leaves out the first epoch of each training process, which also traces "
+               "the model")
+
+
+def steady_mean(epochs: list[dict[str, Any]], key: str) -> float | None:
+    """The mean of an epoch figure (seconds, examples_per_sec) over the epochs that did not
+    trace the model: the first epoch of each training process also traces and compiles it
+    (marked `traced`; in logs without the mark, epoch 1). With only tracing epochs, their mean.
+    """
+    timed = [e for e in epochs if e.get(key) is not None]
+    steady = [float(e[key]) for i, e in enumerate(timed) if not e.get("traced", i == 0)]
+    values = steady or [float(e[key]) for e in timed]
+    return sum(values) / len(values) if values else None
+
+
+DURATION_TYPES = ("run_started", "resumed", *TERMINAL_TYPES)
+
+
+def run_duration(events: list[Event], running: bool = False) -> float | None:
+    """How long a run trained, as every screen and command gives it: from each attempt's
+    run_started to its last word (to its last event if it died; to now while running), less
+    the time it was paused. The time between a stop and a resume does not count.
+
+    Only DURATION_TYPES events and the time of each attempt's last event matter, so a reader
+    that folds events can keep just those."""
+    total, counted = 0.0, False
+    attempts = _attempts(events)
+    for n, attempt in enumerate(attempts):
+        begin = attempt[0].get("time")
+        if attempt[0].get("type") != "run_started" or begin is None:
+            continue
+        last = next((e for e in reversed(attempt) if e.get("type") in TERMINAL_TYPES), None)
+        end = (last or attempt[-1]).get("time") or begin
+        if running and n == len(attempts) - 1:
+            end = time.time()
+        paused = sum(float(e.get("paused_seconds") or 0) for e in attempt
+                     if e.get("type") == "resumed")
+        total, counted = total + max(0.0, end - begin - paused), True
+    return total if counted else None
+
+
+def _attempts(events: list[Event]) -> list[list[Event]]:
+    out: list[list[Event]] = []
+    for event in events:
+        if event.get("type") == "run_started" or not out:
+            out.append([])
+        out[-1].append(event)
+    return out
 
 
 def epoch_records(events: list[Event]) -> list[dict[str, Any]]:
@@ -132,7 +203,9 @@ def run_info(path: Path, config: dict[str, Any], events: list[Event]) -> RunInfo
             info.started = info.started or event.get("time")
         elif kind == "stage" and event.get("stage") == "ready":
             info.params = event.get("params", info.params)  # exact, once the vocabulary is known
-        if kind in ("stage", "run_failed"):
+        if kind in ("stage", "run_started", *TERMINAL_TYPES):
+            # The latest word: a stage while it runs, then how it ended ("" when it completed
+            # without remark), never a stage of a run that is over.
             info.message = str(event.get("message", ""))
         if kind in TERMINAL_TYPES:
             info.ended = event.get("time")

@@ -10,6 +10,7 @@ import errno
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,11 @@ class EventCallback(keras.callbacks.Callback):
 
     def __init__(self, emit: Listener, steps: int, batch_size: int, monitor: str,
                  first_epoch: int = 0, best: tuple[int, float] | None = None,
-                 memory: Any = None) -> None:
+                 memory: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        # Training time, not wall time: ControlCallback.training_clock stops while paused, so
+        # epoch seconds, rates and the ETA readers derive from them leave pauses out.
+        self.clock = clock
         self.memory = memory  # devices.GpuMemoryProbe on a GPU: peak memory per epoch
         self.emit = emit
         self.steps = steps
@@ -48,10 +52,13 @@ class EventCallback(keras.callbacks.Callback):
         self.best_epoch, self.best_value = best if best else (None, None)
         self.batches_seen = 0
         self.stopped_mid_epoch = False
+        # The first epoch of this process also traces and compiles the model: readers leave
+        # it out of seconds per epoch (runs/status.steady_mean).
+        self.timed_an_epoch = False
         self.epochs_finished = first_epoch
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epoch_start = self.last_emit = time.monotonic()
+        self.epoch_start = self.last_emit = self.clock()
         self.batches_seen = 0
         if self.memory is not None:
             self.memory.reset()
@@ -60,7 +67,7 @@ class EventCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.batches_seen = batch + 1
-        now = time.monotonic()
+        now = self.clock()
         if now - self.last_emit < 1 / BATCH_EVENTS_PER_SECOND and batch + 1 < self.steps:
             return
         self.last_emit = now
@@ -73,7 +80,7 @@ class EventCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = clean_logs(logs)
-        seconds = time.monotonic() - self.epoch_start
+        seconds = self.clock() - self.epoch_start
         partial = self.batches_seen < self.steps
         value = logs.get(self.monitor)
         improved = value is not None and (
@@ -88,9 +95,10 @@ class EventCallback(keras.callbacks.Callback):
             examples_per_sec=round(self.batches_seen * self.batch_size / seconds, 1)
             if seconds else None,
             best_epoch=self.best_epoch, best={self.monitor: self.best_value},
-            partial=partial,
+            partial=partial, traced=not self.timed_an_epoch,
             **({"gpu_memory": self.memory.read()} if self.memory is not None else {}),
         ))
+        self.timed_an_epoch = True
 
 
 class ControlCallback(keras.callbacks.Callback):
@@ -107,6 +115,11 @@ class ControlCallback(keras.callbacks.Callback):
         self.stop_requested = False
         self.stop_at_epoch_end = False
         self.pruned = False  # the stop came from a sweep's pruner: the run ends `pruned`
+        self.paused_seconds = 0.0
+
+    def training_clock(self) -> float:
+        """A monotonic clock that stands still while the run is paused."""
+        return time.monotonic() - self.paused_seconds
 
     def _exists(self, name: str) -> bool:
         return self.control is not None and os.path.exists(self.control / name)
@@ -114,9 +127,12 @@ class ControlCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._exists("pause") and not self.stop_requested:
             self.emit(make_event("paused", step=batch + 1))
+            began = time.monotonic()
             while self._exists("pause") and not self._exists("stop") and not self.stop_requested:
                 time.sleep(0.2)
-            self.emit(make_event("resumed", step=batch + 1))
+            paused = time.monotonic() - began
+            self.paused_seconds += paused
+            self.emit(make_event("resumed", step=batch + 1, paused_seconds=round(paused, 3)))
         if self.stop_requested or self._exists("stop"):
             if not self.stop_requested and self.control is not None:
                 self.pruned = stop_reason(self.control.parent) == "pruned"
@@ -214,10 +230,23 @@ class CheckpointCallback(keras.callbacks.Callback):
                 from exc
         self.emit(make_event("checkpoint_saved", path=f"checkpoints/{name}", epoch=epoch))
 
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        # The state training starts from, as "epoch 0": a run stopped inside its first epoch
+        # can then be resumed like any other (a resumed run already has its last.keras).
+        if not (self.dir / "last.keras").exists():
+            optimizer = self.model.optimizer
+            if optimizer is not None and not optimizer.built:
+                # Its slots now rather than at the first step, so the file holds them and
+                # loading it restores the optimizer whole (they start at zero either way).
+                optimizer.build(self.model.trainable_variables)
+            self._save("last.keras", 0)
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.events.batches_seen < self.events.steps:
-            # Stopped mid-epoch: keep the weights so far; resume counts from the last full epoch.
-            self._save("last.keras", epoch)
+            # Stopped mid-epoch: last.keras keeps the weights and optimizer state this epoch
+            # began with, so resume trains the whole epoch again and the curve is the one an
+            # uninterrupted run draws. Saving the partial weights would make resume train the
+            # first batches of this epoch twice.
             return
         self._save("last.keras", epoch + 1)
         if self.events.best_epoch == epoch + 1:

@@ -110,13 +110,14 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     if config.model.embeddings:
         check_vectors_config(config)  # the embedding's size is the vectors file's
     planned = summarize(config)
-    emit(make_event(
+    begun = make_event(
         "run_started", config=config.to_dict(), params=planned.total_params, device=hw.device,
         strategy=hw.strategy_name, replicas=hw.replicas, epochs=tr.epochs, steps_per_epoch=None,
         versions=versions(), build=hw.build, pid=os.getpid(), resumed=resume,
         initial_epoch=initial_epoch, mixed_precision=config.hardware.mixed_precision,
         jit_compile=config.hardware.jit_compile, hardware=hw.record(),
-    ))
+    )
+    emit(begun)
 
     data = load_dataset(config, emit)
     if len(set(data.train_labels)) < 2:
@@ -182,15 +183,19 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                     num_classes=num_classes, class_names=data.class_names, dataset=facts,
                     global_batch_size=global_batch))
 
-    # Fast-forward the shuffle so a resumed run sees the data order the original run would have.
+    # Fast-forward the shuffle so a resumed run sees the data order the original run would have:
+    # one pass per finished epoch. That holds because fit gets steps_per_epoch: Keras then makes
+    # one iterator (one reshuffle) per epoch; without it, it makes two, and a resumed run would
+    # see the data of another epoch.
     for _ in range(initial_epoch):
         for _batch in train_split.dataset:
             pass
 
     best = _best_of(previous, tr.monitor)
-    events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
-                              first_epoch=initial_epoch, best=best, memory=memory_probe(hw))
     control = control or ControlCallback(run_dir, emit)
+    events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
+                              first_epoch=initial_epoch, best=best, memory=memory_probe(hw),
+                              clock=control.training_clock)
     callbacks: list[keras.callbacks.Callback] = [
         DivergenceCallback(tr.optimizer, tr.learning_rate), events_cb, control,
         *cluster_callbacks(hw, control)]
@@ -206,7 +211,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
 
     if initial_epoch < tr.epochs:
         model.fit(train_split.dataset, validation_data=val_split.dataset, epochs=tr.epochs,
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=0,
+                  initial_epoch=initial_epoch, steps_per_epoch=train_split.steps,
+                  callbacks=callbacks, verbose=0,
                   shuffle=False)  # the pipeline shuffles, with the run's seed
 
     if control.stop_requested:
@@ -217,13 +223,15 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         status = "completed"
     result = TrainingResult(status=status, best_epoch=events_cb.best_epoch,
                             best={tr.monitor: events_cb.best_value}, params=params,
-                            seconds=round(time.time() - started, 3))
+                            paused_seconds=round(control.paused_seconds, 3))
     # The test split is scored once, with the weights predict would use.
     if hw.is_chief:
         from seqtui.engine.training.evaluate import finish_run
 
         result.update(finish_run(run_dir, local_model(model, hw), data, tokenizer, config,
                                  global_batch, events_cb.epochs_finished > 0, emit))
+    # runs.status.run_duration's definition, so the CLI's last line and every screen agree.
+    result["seconds"] = round(time.time() - begun["time"] - control.paused_seconds, 3)
     emit(make_event("run_finished", **result))
     result["model"] = model
     result["data"] = data

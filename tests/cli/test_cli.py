@@ -109,3 +109,31 @@ def test_malformed_toml_gives_its_line_number(runs_dir, tmp_path):
     assert out.returncode == 2
     assert "not valid TOML" in out.stderr and "line 3" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_runs_at_80_columns_or_piped_keeps_val_acc_and_whole_statuses(tmp_path):
+    from seqtui.engine.config import Config
+    from seqtui.engine.runs.events import EventLog, make_event
+    from seqtui.engine.runs.store import create_run
+
+    runs_dir = tmp_path / "runs"
+    for status in ("completed", "early_stopped"):
+        config = Config()
+        config.model.preset = "stacked-bilstm"  # the longest default id
+        config.data.dataset = "tfds:ag_news_subset"
+        run_dir = create_run(config, runs_dir)
+        log = EventLog(run_dir / "events.jsonl")
+        log(make_event("run_started", epochs=10, params=1_234_567))
+        log(make_event("epoch_ended", epoch=1, seconds=1.0, partial=False,
+                       logs={"loss": 0.5, "val_loss": 0.5, "val_accuracy": 0.8765}))
+        log(make_event("run_finished", status=status, seconds=1.0))
+        log.close()
+    wide = run_seqtui("runs", runs_dir=runs_dir, env={"COLUMNS": "160"}).stdout
+    assert "1,234,567" in wide and "tfds:ag_news_subset" in wide and "0.8765 e1" in wide
+    out = run_seqtui("runs", runs_dir=runs_dir, env={"COLUMNS": "80"})  # piped, 80 wide
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "val acc" in lines[0] and all(len(line) <= 80 for line in lines)
+    assert all(line.split()[-2:] == ["1/10", "0.8765"] for line in lines[1:])
+    assert all(line.split()[1] in ("completed", "early_stopped") for line in lines[1:])
+    assert lines[1].split()[2].startswith("stacked-bi")  # the preset gives way last

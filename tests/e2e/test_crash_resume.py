@@ -79,6 +79,71 @@ def test_kill_9_mid_epoch_then_resume_continues_the_curve(tmp_path):
                 (epoch, metric)
 
 
+def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
+    """The user's way: `seqtui stop RUN` during epoch 2, then `seqtui resume RUN`. The stop
+    keeps epoch 1's checkpoint, so the resumed epoch 2 is the uninterrupted run's."""
+    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
+    assert reference.returncode == 0, reference.stderr
+    [ref_dir] = list((tmp_path / "ref").iterdir())
+
+    runs_dir = tmp_path / "runs"
+    run_dir = detach(runs_dir, "--learning-rate", "0.01")
+    wait_for(lambda: events_of(run_dir, "epoch_ended"), what="epoch 1 to end")
+    request_pause(run_dir)  # hold it inside epoch 2, then stop it there
+    wait_for(lambda: events_of(run_dir, "paused"), what="the pause")
+    out = run_seqtui("stop", run_dir.name, runs_dir=runs_dir)
+    assert out.returncode == 0 and "repeats the interrupted epoch" in out.stdout
+    wait_for(lambda: read_run(run_dir).status == "stopped", what="the stop")
+    [partial] = [e for e in events_of(run_dir, "epoch_ended") if e["partial"]]
+    assert partial["epoch"] == 2 and 0 < partial["steps"] < events_of(run_dir, "epoch_started")[
+        -1]["steps"]
+    assert events_of(run_dir, "checkpoint_saved")[-1]["epoch"] == 1
+
+    resumed = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert resumed.returncode == 0, resumed.stderr
+    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    assert sorted(ours) == [1, 2, 3]
+    for epoch in (1, 2, 3):
+        for metric in ("loss", "val_loss"):
+            assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
+                (epoch, metric)
+    report = run_seqtui("report", run_dir.name, runs_dir=runs_dir)
+    assert report.returncode == 0, report.stderr
+    markdown = (run_dir / "report.md").read_text()
+    assert "in epoch 2 (after " in markdown and "epoch 2 was trained again from its start" \
+        in markdown
+
+
+def test_resume_with_more_epochs_trains_a_finished_run_further(tmp_path):
+    """A completed 2-epoch run, resumed with --epochs 3, ends as a 3-epoch run would have."""
+    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
+    assert reference.returncode == 0, reference.stderr
+    [ref_dir] = list((tmp_path / "ref").iterdir())
+    runs_dir = tmp_path / "runs"
+    first = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", "--epochs", "2",
+                       runs_dir=runs_dir)
+    assert first.returncode == 0, first.stderr
+    [run_dir] = list(runs_dir.iterdir())
+    config_before = (run_dir / "config.json").read_text()
+
+    again = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert again.returncode == 2 and f"seqtui resume {run_dir.name} --epochs 7" in again.stderr
+    fewer = run_seqtui("resume", run_dir.name, "--epochs", "2", runs_dir=runs_dir)
+    assert fewer.returncode == 2 and "has done 2 epochs already" in fewer.stderr
+    assert (run_dir / "config.json").read_text() == config_before  # a refusal changes nothing
+
+    further = run_seqtui("resume", run_dir.name, "--epochs", "3", runs_dir=runs_dir)
+    assert further.returncode == 0, further.stderr
+    info = read_run(run_dir)
+    assert info.status == "completed" and info.epochs_done == 3 and info.epochs_total == 3
+    assert json.loads((run_dir / "config.json").read_text())["training"]["epochs"] == 3
+    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    for epoch in (1, 2, 3):
+        for metric in ("loss", "val_loss"):
+            assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
+                (epoch, metric)
+
+
 def test_hangup_of_the_launching_session_does_not_touch_a_detached_run(tmp_path):
     runs_dir = tmp_path / "runs"
     # A login shell's session: it launches a detached run, then lingers like an SSH session.
@@ -101,6 +166,18 @@ def test_stop_from_another_terminal_then_now(tmp_path):
     runs_dir = tmp_path / "runs"
     run_dir = detach(runs_dir, "--epochs", "50")
     wait_for(lambda: events_of(run_dir, "batch"), what="the first batch")
+    # Paused: both the CLI and the TUI say so, and `seqtui resume` lifts the pause.
+    request_pause(run_dir)
+    wait_for(lambda: events_of(run_dir, "paused"), what="the pause")
+    [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+    assert record["status"] == "running" and record["paused"] is True
+    listed = run_seqtui("runs", runs_dir=runs_dir).stdout
+    assert "paused" in listed
+    out = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
+    assert out.returncode == 0 and "was paused; training goes on" in out.stdout
+    wait_for(lambda: events_of(run_dir, "resumed"), what="the pause to lift")
+    [record] = json.loads(run_seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+    assert record["paused"] is False
     out = run_seqtui("stop", run_dir.name, runs_dir=runs_dir)
     assert out.returncode == 0 and "after the current batch" in out.stdout
     wait_for(lambda: read_run(run_dir).status != "running", what="the stop")
@@ -165,9 +242,10 @@ def test_a_full_disk_fails_the_run_clearly_and_keeps_what_was_written(tmp_path):
         pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
     try:
         runs_dir = mount / "runs"
-        # A 10,000 x 16 embedding: each checkpoint (weights + Adam state) is ~2 MB.
-        out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--vocab-size", "10000",
-                         "--embedding-dim", "16", "--epochs", "3", runs_dir=runs_dir)
+        # The demo's ~180-id vocabulary x 1,000 dimensions: each checkpoint (weights + Adam
+        # state) is ~2 MB.
+        out = run_seqtui("train", *TINY_FLAGS, "--preset", "gap", "--embedding-dim", "1000",
+                         "--epochs", "3", runs_dir=runs_dir)
         assert out.returncode == 1
         assert "no space left on the device" in out.stderr
         assert "Traceback" not in out.stderr

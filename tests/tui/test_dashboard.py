@@ -161,6 +161,24 @@ async def test_error_analysis_tab_once_the_run_is_over(runs, make_app, shown):
         assert app.screen.query_one("TabbedContent").active == "errors"
 
 
+async def test_model_tab_shows_the_real_vocabulary_once_training_knows_it(runs, make_app, shown):
+    config = runs.tiny("gap", epochs=4)
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config)[:1],
+                       alive=True)
+    app = make_app(attach=path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        model = app.screen.query_one("#dash-model")
+        await wait_until(pilot, lambda: "planned" in shown(model))
+        assert "at most 10,000 ids" in shown(model)
+        # What the training process writes once its vocabulary is built: 184 ids x 8.
+        (path / "summary.txt").write_text("embedding (Embedding)   (None, None, 8)   1,472\n"
+                                          "Total params: 1,617\n")
+        runs.append(path, runs.start_events(config)[1:])
+        await wait_until(pilot, lambda: "1,472" in shown(model))
+        assert "planned" not in shown(model)
+
+
 async def test_the_dashboard_shows_the_test_score_and_where_validation_was_measured(
         runs, make_app, shown):
     from seqtui.tui.widgets.metric_plot import MetricPlot

@@ -228,8 +228,10 @@ class DashboardScreen(Screen):
             from seqtui.engine.models.summary import summarize
 
             try:
-                text = summarize(Config.from_dict(self.config)).table() + \
-                    "\n(planned; the exact vocabulary size is known once training starts)"
+                config = Config.from_dict(self.config)
+                text = summarize(config).table() + (
+                    f"\n(planned, for at most {config.planned_vocab_size:,} ids: the embedding "
+                    "takes the vocabulary size the data has, known once training starts)")
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 text = f"no model summary: {exc}"
         self.query_one("#dash-model", Static).update(text)
@@ -276,8 +278,8 @@ class DashboardScreen(Screen):
             self.notify(f"This run is not training ({status.replace('_', ' ')}).",
                         severity="warning")
             return
-        question = (f"Stop {self.run_dir.name} after the current batch? A last checkpoint is "
-                    "saved." if status == "running" else
+        question = (f"Stop {self.run_dir.name} after the current batch? Resume repeats the "
+                    "interrupted epoch from its start." if status == "running" else
                     f"Take {self.run_dir.name} off the queue? It will not start.")
 
         def answered(yes: bool | None) -> None:

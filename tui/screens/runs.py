@@ -19,9 +19,10 @@ from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.archive import ArchiveError, archive_dir, archive_run, restore_run
 from seqtui.tui.runindex import RunIndex
 from seqtui.tui.runlist import GROUPS, SORT_KEYS, FilterError, group_runs, parse_filter, sort_runs
+from seqtui.tui.runqueue import display_status
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.key_bar import KeyBar
-from seqtui.tui.widgets.runs_table import COLUMNS, RunsTable, display_status
+from seqtui.tui.widgets.runs_table import COLUMNS, RunsTable
 
 GROUP_CYCLE = (None, *GROUPS)
 DEFAULT_SORT = ("run", True)  # newest first, as scanned; its header goes unmarked

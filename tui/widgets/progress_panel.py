@@ -41,9 +41,8 @@ class ProgressPanel(Static):
         epoch_text.append(bar(done / total if total else 0, width), style="green")
         if state.outcome is None:
             epoch_text.append(f"  ETA {format_duration(state.eta_seconds())}")
-        elif state.epochs:
-            spent = sum(float(e.get("seconds") or 0) for e in state.epochs.values())
-            epoch_text.append(f"  trained in {format_duration(spent)}")
+        elif state.duration() is not None:
+            epoch_text.append(f"  trained for {format_duration(state.duration())}")
         lines.append(epoch_text)
         steps = state.steps or 0
         batch_text = Text(f"step {state.step}/{steps or '?'}".ljust(14))

@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 from seqtui.engine.runs.status import RunInfo
+from seqtui.tui.runqueue import display_status
 from seqtui.tui.widgets.progress_panel import STATUS_STYLE
 
 MARK = "●"
@@ -29,12 +30,6 @@ def compact_count(n: int | None) -> str:
     if n >= 10_000:
         return f"{n / 1000:.0f}k"
     return f"{n:,}"
-
-
-def display_status(run: RunInfo, queued: set[str]) -> str:
-    if run.status == "pending" and run.id in queued:
-        return "queued"
-    return run.status
 
 
 def row_cells(run: RunInfo, marked: bool, queued: set[str]) -> tuple:

@@ -12,14 +12,15 @@ import pytest
 from helpers import run_seqtui
 from seqtui.cli import main
 from seqtui.engine.data.demo import ASPECTS, NEGATIVE, POSITIVE
+from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.store import create_run, list_runs
 
 # Two clauses that agree: the simple kind of demo review, which any trained model gets right.
 POSITIVE_TEXT = f"the {ASPECTS[0]} was {POSITIVE[1]} and the {ASPECTS[1]} was {POSITIVE[2]} ."
 NEGATIVE_TEXT = f"the {ASPECTS[2]} was {NEGATIVE[1]} and the {ASPECTS[3]} was {NEGATIVE[2]} ."
 
-# Small and quick, yet reliably well above chance: a larger learning rate and a vocabulary the
-# size of the demo's own (the embedding otherwise keeps 10,000 rows that never train).
+# Small and quick, yet reliably well above chance: a larger learning rate and a vocabulary
+# about the size of the demo's own.
 TRAIN_FLAGS = ["--dataset", "demo", "--demo-size", "1000", "--preset", "bilstm",
                "--embedding-dim", "16", "--units", "16", "--vocab-size", "200",
                "--learning-rate", "0.01", "--epochs", "6", "--monitor", "val_accuracy"]
@@ -69,7 +70,36 @@ def test_predict_command_with_json_prints_only_the_answers(trained_run, runs_dir
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(a["text"], a["label"]) for a in answers] == [(POSITIVE_TEXT, "positive"),
                                                          (NEGATIVE_TEXT, "negative")]
-    assert all(set(a) == {"text", "label", "probability", "scores"} for a in answers)
+    assert all(set(a) == {"text", "label", "probability", "scores", "checkpoint",
+                          "checkpoint_epoch", "unknown_words"} for a in answers)
+    best_epoch = trained_run.best("val_accuracy")[0]
+    assert {(a["checkpoint"], a["checkpoint_epoch"]) for a in answers} == {
+        ("checkpoints/best.keras", best_epoch)}
+    assert [a["unknown_words"] for a in answers] == [[], []]
+
+
+def test_predict_says_which_checkpoint_answered_and_the_words_it_did_not_know(trained_run):
+    done = run_seqtui("predict", str(trained_run.path), "the plot was zxqv but the acting was "
+                      "superb, zxqv and blorf")
+    assert done.returncode == 0, done.stderr
+    epoch = trained_run.best("val_accuracy")[0]
+    assert done.stderr.strip() == f"predicting with checkpoints/best.keras (epoch {epoch})"
+    [line] = done.stdout.splitlines()
+    assert line.split("\t")[3] == "unknown words: zxqv, blorf"
+
+
+def test_a_run_stopped_inside_its_first_epoch_has_nothing_to_predict_with(runs_dir):
+    from helpers import tiny_config
+    from seqtui.engine.reports.predict import find_checkpoint
+    from seqtui.engine.runs.events import EventLog, make_event
+
+    run_dir = create_run(tiny_config(), runs_dir)
+    (run_dir / "checkpoints" / "last.keras").write_bytes(b"the starting weights")
+    log = EventLog(run_dir / "events.jsonl")
+    log(make_event("checkpoint_saved", path="checkpoints/last.keras", epoch=0))
+    log.close()
+    with pytest.raises(BadInput, match="has no checkpoint yet"):
+        find_checkpoint(run_dir)
 
 
 def test_predict_reads_stdin_one_text_per_line(trained_run, monkeypatch, capsys):

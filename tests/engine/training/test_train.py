@@ -164,3 +164,54 @@ def test_config_json_records_the_vocabulary_that_ran_and_retrains_the_same_model
     (second,) = (p for p in runs_dir.iterdir() if p != run_dir)
     assert json.loads((second / "config.json").read_text())["tokenizer"] == saved["tokenizer"]
     assert (second / "summary.txt").read_text() == (run_dir / "summary.txt").read_text()
+
+
+def test_paused_time_is_left_out_of_epoch_seconds_and_rates(runs_dir):
+    config = tiny_config("gap", training__epochs=2, training__batch_size=8)
+    run_dir = create_run(config, runs_dir)
+    pause = 2.0
+
+    def pause_once_in_epoch_2(event):
+        if event["type"] == "epoch_started" and event["epoch"] == 2:  # held after batch 1
+            request_pause(run_dir)
+            threading.Timer(pause, request_resume, args=(run_dir,)).start()
+
+    recorder = RunRecorder(run_dir)
+    train(config, run_dir, fan_out(recorder, pause_once_in_epoch_2))
+    events = read_events(run_dir / "events.jsonl")
+    started = next(e for e in events if e["type"] == "epoch_started" and e["epoch"] == 2)
+    ended = next(e for e in events if e["type"] == "epoch_ended" and e["epoch"] == 2)
+    resumed = next(e for e in events if e["type"] == "resumed")
+    wall = ended["time"] - started["time"]
+    assert wall > pause
+    # The epoch's seconds are its training time: the wall time less the pause.
+    assert ended["seconds"] < wall - pause + 0.3
+    assert resumed["paused_seconds"] == pytest.approx(pause, abs=0.5)
+    after = next(e for e in events if e["type"] == "batch" and e["time"] > resumed["time"])
+    assert after["elapsed"] < after["time"] - started["time"] - pause + 0.3
+    finished = next(e for e in events if e["type"] == "run_finished")
+    assert finished["paused_seconds"] == pytest.approx(pause, abs=0.5)
+
+
+def test_the_embedding_is_sized_to_the_vocabulary_learned(runs_dir):
+    """The demo data has a few hundred words: asking for 10,000 builds an embedding of the words
+    there are, and the log, config.json, summary.txt and the report all give that figure."""
+    from seqtui.engine.reports.writer import write_report
+
+    config = tiny_config("gap")
+    assert config.tokenizer.vocab_size == 10000
+    run_dir, result = _train_into(runs_dir, config)
+    words = (run_dir / "assets" / "vocab.txt").read_text().splitlines()
+    learned = len(words)
+    assert 50 < learned < 10000
+    assert json.loads((run_dir / "config.json").read_text())["tokenizer"]["vocab_size"] == learned
+    [layer] = [x for x in result["model"].layers if type(x).__name__ == "Embedding"]
+    assert layer.input_dim == learned
+    embedding = next(line for line in (run_dir / "summary.txt").read_text().splitlines()
+                     if line.startswith("embedding"))
+    assert embedding.split()[-1] == f"{learned * 8:,}"
+    messages = [e.get("message", "") for e in read_events(run_dir / "events.jsonl")
+                if e["type"] == "stage"]
+    assert f"learned a vocabulary of {learned:,} ids (at most 10,000 asked)" in messages
+    md_path, _ = write_report(run_dir)
+    assert f"- vocabulary size: {learned:,}" in md_path.read_text()
