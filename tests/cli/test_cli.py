@@ -134,6 +134,7 @@ def test_runs_at_80_columns_or_piped_keeps_val_acc_and_whole_statuses(tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "val acc" in lines[0] and all(len(line) <= 80 for line in lines)
-    assert all(line.split()[-2:] == ["1/10", "0.8765"] for line in lines[1:])
+    assert "test acc" in lines[0]
+    assert all(line.split()[-3:] == ["1/10", "0.8765", "-"] for line in lines[1:])  # no test yet
     assert all(line.split()[1] in ("completed", "early_stopped") for line in lines[1:])
-    assert lines[1].split()[2].startswith("stacked-bi")  # the preset gives way last
+    assert lines[1].split()[2].startswith("stack")  # the preset gives way last
