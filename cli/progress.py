@@ -65,7 +65,7 @@ class RichProgress:
         self.console.print(
             f"[bold]{self.run_id or cfg.get('name', 'run')}[/]{resumed}: "
             f"{cfg.get('model', {}).get('preset')} on {cfg.get('data', {}).get('dataset')}, "
-            f"{event.get('params', 0):,} params, device {event.get('device')}")
+            f"device {event.get('device')}")
         self.stage_task = self.progress.add_task("starting", total=None, info="")
 
     def on_stage(self, event: dict[str, Any]) -> None:
@@ -79,9 +79,14 @@ class RichProgress:
             self.progress.remove_task(self.stage_task)
             self.stage_task = None
             facts = event.get("dataset") or {}
-            self.console.print(f"{facts.get('train_size', '?'):,} training and "
+            validation = (f"{facts['validation_size']:,} validation and "
+                          if facts.get("validation_size") else "")
+            # The exact count, once the vocabulary is learned (run_started's is a plan).
+            exact = (f"; {event['params']:,} params (vocabulary {facts['vocab_size']:,})"
+                     if event.get("params") and facts.get("vocab_size") else "")
+            self.console.print(f"{facts.get('train_size', '?'):,} training, {validation}"
                                f"{facts.get('test_size', '?'):,} test texts, "
-                               f"{event.get('steps_per_epoch')} steps per epoch")
+                               f"{event.get('steps_per_epoch')} steps per epoch{exact}")
 
     def on_epoch_started(self, event: dict[str, Any]) -> None:
         if self.stage_task is not None:
@@ -133,7 +138,10 @@ class RichProgress:
         best_text = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if v is not None)
         self.console.print(f"[bold green]{event.get('status')}[/] in {event.get('seconds', 0):.1f}s"
                            + (f"; best epoch {event['best_epoch']} ({best_text})"
-                              if event.get("best_epoch") else ""))
+                              if event.get("best_epoch") else "")
+                           + (f"; test acc {test['accuracy']:.4f}"
+                              if isinstance(test := event.get("test"), dict)
+                              and test.get("accuracy") is not None else ""))
 
     def on_run_failed(self, event: dict[str, Any]) -> None:
         self.close()
