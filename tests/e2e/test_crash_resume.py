@@ -18,7 +18,17 @@ from seqtui.engine.runs.status import read_run
 
 # lstm so an epoch has enough batches to be caught in the middle of; no dropout: deterministic.
 FLAGS = [*TINY_FLAGS, "--preset", "lstm", "--units", "8", "--demo-size", "400",
-         "--batch-size", "16", "--epochs", "3"]
+         "--batch-size", "16", "--epochs", "3", "--learning-rate", "0.01"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The run every interrupted one is compared with, uninterrupted; trained once."""
+    runs_dir = tmp_path_factory.mktemp("reference")
+    out = run_seqtui("train", *FLAGS, runs_dir=runs_dir)
+    assert out.returncode == 0, out.stderr
+    [ref_dir] = list(runs_dir.iterdir())
+    return ref_dir
 
 
 def events_of(run_dir: Path, kind: str) -> list[dict]:
@@ -40,12 +50,7 @@ def epoch_logs(run_dir: Path) -> dict[int, dict]:
     return {e["epoch"]: e["logs"] for e in read_run(run_dir).epochs}
 
 
-def test_kill_9_mid_epoch_then_resume_continues_the_curve(tmp_path):
-    # The same run, uninterrupted, for reference.
-    reference = run_seqtui("train", *FLAGS, runs_dir=tmp_path / "ref")
-    assert reference.returncode == 0, reference.stderr
-    [ref_dir] = list((tmp_path / "ref").iterdir())
-
+def test_kill_9_mid_epoch_then_resume_continues_the_curve(tmp_path, reference):
     runs_dir = tmp_path / "runs"
     run_dir = detach(runs_dir)
     wait_for(lambda: events_of(run_dir, "epoch_ended"), what="epoch 1 to end")
@@ -72,22 +77,18 @@ def test_kill_9_mid_epoch_then_resume_continues_the_curve(tmp_path):
 
     # The curve joins up: optimizer state, epoch counter and data order were restored, so the
     # resumed epochs match the uninterrupted run's.
-    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    ours, ref = epoch_logs(run_dir), epoch_logs(reference)
     for epoch in (1, 2, 3):
         for metric in ("loss", "val_loss"):
             assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
                 (epoch, metric)
 
 
-def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
+def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path, reference):
     """The user's way: `seqtui stop RUN` during epoch 2, then `seqtui resume RUN`. The stop
     keeps epoch 1's checkpoint, so the resumed epoch 2 is the uninterrupted run's."""
-    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
-    assert reference.returncode == 0, reference.stderr
-    [ref_dir] = list((tmp_path / "ref").iterdir())
-
     runs_dir = tmp_path / "runs"
-    run_dir = detach(runs_dir, "--learning-rate", "0.01")
+    run_dir = detach(runs_dir)
     wait_for(lambda: events_of(run_dir, "epoch_ended"), what="epoch 1 to end")
     request_pause(run_dir)  # hold it inside epoch 2, then stop it there
     wait_for(lambda: events_of(run_dir, "paused"), what="the pause")
@@ -101,7 +102,7 @@ def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
 
     resumed = run_seqtui("resume", run_dir.name, runs_dir=runs_dir)
     assert resumed.returncode == 0, resumed.stderr
-    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    ours, ref = epoch_logs(run_dir), epoch_logs(reference)
     assert sorted(ours) == [1, 2, 3]
     for epoch in (1, 2, 3):
         for metric in ("loss", "val_loss"):
@@ -114,14 +115,10 @@ def test_stop_mid_epoch_then_resume_repeats_that_epoch_from_its_start(tmp_path):
         in markdown
 
 
-def test_resume_with_more_epochs_trains_a_finished_run_further(tmp_path):
+def test_resume_with_more_epochs_trains_a_finished_run_further(tmp_path, reference):
     """A completed 2-epoch run, resumed with --epochs 3, ends as a 3-epoch run would have."""
-    reference = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", runs_dir=tmp_path / "ref")
-    assert reference.returncode == 0, reference.stderr
-    [ref_dir] = list((tmp_path / "ref").iterdir())
     runs_dir = tmp_path / "runs"
-    first = run_seqtui("train", *FLAGS, "--learning-rate", "0.01", "--epochs", "2",
-                       runs_dir=runs_dir)
+    first = run_seqtui("train", *FLAGS, "--epochs", "2", runs_dir=runs_dir)
     assert first.returncode == 0, first.stderr
     [run_dir] = list(runs_dir.iterdir())
     config_before = (run_dir / "config.json").read_text()
@@ -137,7 +134,7 @@ def test_resume_with_more_epochs_trains_a_finished_run_further(tmp_path):
     info = read_run(run_dir)
     assert info.status == "completed" and info.epochs_done == 3 and info.epochs_total == 3
     assert json.loads((run_dir / "config.json").read_text())["training"]["epochs"] == 3
-    ours, ref = epoch_logs(run_dir), epoch_logs(ref_dir)
+    ours, ref = epoch_logs(run_dir), epoch_logs(reference)
     for epoch in (1, 2, 3):
         for metric in ("loss", "val_loss"):
             assert ours[epoch][metric] == pytest.approx(ref[epoch][metric], rel=2e-3, abs=2e-4), \
