@@ -18,10 +18,10 @@ from seqtui.engine.config import (
     STRATEGIES,
     TOKENIZERS,
     Config,
-    field_errors,
     parse_units,
     set_path,
 )
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput, ConfigError
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from seqtui.engine.config import Config, differing_settings, field_errors
+from seqtui.engine.config import Config, differing_settings
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import ConfigError
 
 
