@@ -28,6 +28,10 @@ TOKENIZERS = ("words", "subwords")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "nadam")
 STRATEGIES = ("none", "mirrored", "multi-worker")
 MONITORS = ("val_loss", "val_accuracy")
+# Keras's two ways to lower the rate: ReduceLROnPlateau, and CosineDecay over every step.
+LR_SCHEDULES = ("constant", "plateau", "cosine")
+CLASS_WEIGHTS = ("none", "balanced")  # balanced: sklearn's n / (classes * count of the class)
+EXTRA_METRICS = ("precision", "recall", "auc")  # named as Keras logs them (val_auc, ...)
 VALIDATIONS = ("split", "test")  # validate on a held-out validation split, or the seeds' way
 DATASET_KINDS = ("demo", "imdb", "tfds:", "folder:", "csv:", "jsonl:")
 
@@ -99,6 +103,15 @@ class TrainingConfig:
     monitor: str = "val_loss"
     seed: int = 42
     tensorboard: bool = False  # also write TensorBoard event files into RUN/tensorboard
+    # A change of the monitored metric smaller than this is no improvement (early stopping and
+    # the plateau schedule), as Keras's min_delta.
+    min_delta: float = 0.0
+    lr_schedule: str = "constant"
+    lr_factor: float = 0.1  # plateau: the rate is multiplied by this when the monitor stalls
+    lr_patience: int = 2  # plateau: epochs without improvement before the rate is lowered
+    lr_min: float = 0.0  # plateau: the lowest rate; cosine: the rate it decays to
+    class_weight: str = "none"
+    metrics: list[str] | None = None  # extra metrics each epoch (EXTRA_METRICS); None: none
 
 
 @dataclass

@@ -11,8 +11,11 @@ import re
 from typing import Any
 
 from seqtui.engine.config import (
+    CLASS_WEIGHTS,
     CUSTOM,
     DATASET_KINDS,
+    EXTRA_METRICS,
+    LR_SCHEDULES,
     MONITORS,
     OPTIMIZERS,
     PRESETS,
@@ -153,6 +156,7 @@ def field_errors(config: Config) -> list[ConfigError]:
         bad("training.tensorboard", "tensorboard must be true or false")
     if isinstance(tr.seed, bool) or not isinstance(tr.seed, int) or tr.seed < 0:
         bad("training.seed", f"seed must be a non-negative integer, got {tr.seed!r}")
+    _training_options(tr, bad)
 
     if not isinstance(h.device, str) or not re.fullmatch(r"auto|cpu|gpu|gpu:\d+|cpu:\d+",
                                                           h.device):
@@ -194,3 +198,46 @@ def _is_pos_int(value: Any) -> bool:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _training_options(tr: Any, bad: Any) -> None:
+    """The rate schedule, min_delta, class weights and extra metrics."""
+    if not _is_finite(tr.min_delta) or tr.min_delta < 0:
+        bad("training.min_delta", "min delta is the smallest change that counts as an "
+            f"improvement: a number of at least 0, got {tr.min_delta!r}")
+    if tr.lr_schedule not in LR_SCHEDULES:
+        bad("training.lr_schedule", f"unknown learning-rate schedule {tr.lr_schedule!r}"
+            f"{suggest(tr.lr_schedule, LR_SCHEDULES)}; choose one of: {', '.join(LR_SCHEDULES)}")
+    if not _is_finite(tr.lr_factor) or not 0 < tr.lr_factor < 1:
+        bad("training.lr_factor", "lr factor multiplies the rate on a plateau: a number "
+            f"between 0 and 1, got {tr.lr_factor!r}")
+    if isinstance(tr.lr_patience, bool) or not isinstance(tr.lr_patience, int) \
+            or tr.lr_patience < 0:
+        bad("training.lr_patience", "lr patience is the epochs without improvement before the "
+            f"rate is lowered: an integer of at least 0, got {tr.lr_patience!r}")
+    if not _is_finite(tr.lr_min) or tr.lr_min < 0:
+        bad("training.lr_min", f"lr min must be a number of at least 0, got {tr.lr_min!r}")
+    elif tr.lr_schedule != "constant" and _is_finite(tr.learning_rate) \
+            and tr.lr_min >= tr.learning_rate:
+        bad("training.lr_min", f"lr min ({tr.lr_min:g}) must be below the learning rate "
+            f"({tr.learning_rate:g}), or the {tr.lr_schedule} schedule has nowhere to go")
+    if tr.class_weight not in CLASS_WEIGHTS:
+        bad("training.class_weight", f"unknown class weight {tr.class_weight!r}"
+            f"{suggest(tr.class_weight, CLASS_WEIGHTS)}; choose none or balanced (weights "
+            "from the training split's label counts)")
+    if tr.metrics is not None:
+        if not isinstance(tr.metrics, list) or not all(isinstance(m, str) for m in tr.metrics):
+            bad("training.metrics", f"metrics must be a list of names, e.g. precision,recall,auc"
+                f"; got {tr.metrics!r}")
+        else:
+            unknown = [m for m in tr.metrics if m not in EXTRA_METRICS]
+            if unknown:
+                bad("training.metrics", f"unknown metric {unknown[0]!r}"
+                    f"{suggest(unknown[0], EXTRA_METRICS)}; choose from: "
+                    f"{', '.join(EXTRA_METRICS)}")
+            elif len(set(tr.metrics)) != len(tr.metrics):
+                bad("training.metrics", f"metrics lists a name twice: {','.join(tr.metrics)}")
+
+
+def _is_finite(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)

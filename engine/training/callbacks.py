@@ -18,6 +18,7 @@ import keras
 
 from seqtui.engine.runs.control import CONTROL_DIR, stop_reason
 from seqtui.engine.runs.events import Listener, make_event
+from seqtui.engine.training.rng import save_seed_states
 
 BATCH_EVENTS_PER_SECOND = 4
 
@@ -221,6 +222,7 @@ class CheckpointCallback(keras.callbacks.Callback):
         tmp = self.dir / f".tmp-{name}"
         try:
             self.model.save(tmp)
+            save_seed_states(self.model, tmp)  # the dropout masks' place, for resume
             os.chmod(tmp, 0o600)
             os.replace(tmp, final)
         except Exception as exc:
