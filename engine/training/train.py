@@ -222,9 +222,9 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         *cluster_callbacks(hw, control)]
     early = None
     if tr.early_stopping:
-        best_file = run_dir / "checkpoints" / "best.keras" if run_dir and best else None
-        early = ResumableEarlyStopping(tr, monitored,
-                                       (best_file, best[0]) if best_file and best else None)
+        best_saved = (run_dir / "checkpoints" / "best.keras", best[0]) \
+            if run_dir and best else None
+        early = ResumableEarlyStopping(tr, monitored, best_saved)
         callbacks.append(early)
     if run_dir and hw.is_chief:
         callbacks.append(CheckpointCallback(run_dir, events_cb, emit))
