@@ -41,10 +41,10 @@ from seqtui.engine.training.callbacks import (  # noqa: E402
     Diverged,
     DivergenceCallback,
     EventCallback,
+    restore_seed_states,
 )
 from seqtui.engine.training.distribution import cluster_callbacks, local_model
 from seqtui.engine.training.hardware import hardware_warnings, memory_probe, setup_hardware
-from seqtui.engine.training.rng import restore_seed_states
 from seqtui.engine.training.schedules import (
     LearningRateCallback,
     ResumableEarlyStopping,
