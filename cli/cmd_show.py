@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from seqtui.cli import add_runs_dir, runs_dir_of
+from seqtui.engine.reports.formatting import fmt_metric
 from seqtui.engine.reports.textplot import line_plot
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
@@ -50,7 +51,7 @@ def handle(args: argparse.Namespace) -> int:
         table.add_column(column, justify="right")
     for e in run.epochs:
         mark = " *" if best and e["epoch"] == best[0] else ""
-        table.add_row(f"{e['epoch']}{mark}", *(_fmt(e["logs"].get(k)) for k in keys),
+        table.add_row(f"{e['epoch']}{mark}", *(fmt_metric(k, e["logs"].get(k)) for k in keys),
                       f"{e.get('seconds', 0):.1f}")
     console.print(table)
     if best:
@@ -67,7 +68,3 @@ def handle(args: argparse.Namespace) -> int:
                                 best_x=best[0] if best else None), markup=False,
                       highlight=False)
     return 0
-
-
-def _fmt(value) -> str:
-    return "-" if value is None else f"{value:.4f}"

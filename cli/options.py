@@ -12,16 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqtui.engine.config import (
+    CLASS_WEIGHTS,
+    EXTRA_METRICS,
+    LR_SCHEDULES,
     MONITORS,
     OPTIMIZERS,
     PRESETS,
     STRATEGIES,
     TOKENIZERS,
     Config,
-    field_errors,
     parse_units,
     set_path,
 )
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput, ConfigError
 
 
@@ -63,6 +66,12 @@ def _layers(text: str) -> list[dict[str, Any]]:
         return parse_layers(text)
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _metrics(text: str) -> list[str] | None:
+    """'precision,recall,auc' -> the list; 'none' asks for no extra metrics."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    return None if names in ([], ["none"]) else names
 
 
 def _devices(text: str) -> list[str]:
@@ -146,6 +155,25 @@ TRAINING_FLAGS = (
          "stop after N epochs without improvement and restore the best weights (0: off)", "N"),
     Flag("--monitor", "training.monitor", str, f"{' or '.join(MONITORS)} for best/early stopping",
          "METRIC"),
+    Flag("--min-delta", "training.min_delta", _float,
+         "a change of the monitored metric smaller than this is no improvement, for early "
+         "stopping and the plateau schedule (default 0)", "D"),
+    Flag("--lr-schedule", "training.lr_schedule", str,
+         f"{', '.join(LR_SCHEDULES)} (default constant): plateau lowers the rate when the "
+         "monitor stalls (ReduceLROnPlateau), cosine decays it over every step (CosineDecay)",
+         "NAME"),
+    Flag("--lr-factor", "training.lr_factor", _float,
+         "plateau: multiply the rate by this, in (0, 1) (default 0.1)", "F"),
+    Flag("--lr-patience", "training.lr_patience", _int,
+         "plateau: epochs without improvement before the rate is lowered (default 2)", "N"),
+    Flag("--lr-min", "training.lr_min", _float,
+         "plateau: the lowest rate; cosine: the rate it ends at (default 0)", "LR"),
+    Flag("--class-weight", "training.class_weight", str,
+         f"{' or '.join(CLASS_WEIGHTS)} (default none); balanced weighs each class by "
+         "n / (classes x its count in the training split), for unbalanced data", "HOW"),
+    Flag("--metrics", "training.metrics", _metrics,
+         f"extra metrics each epoch: a comma list of {', '.join(EXTRA_METRICS)} (macro-averaged "
+         "over classes when there are more than two)", "LIST"),
     Flag("--seed", "training.seed", _int, "random seed (default 42)", "N"),
     Flag("--tensorboard", "training.tensorboard", None,
          "also write TensorBoard event files into RUN/tensorboard"),

@@ -36,6 +36,7 @@ def test_every_cli_module_is_forbidden_to_the_engine():
 
 @pytest.mark.parametrize(("module", "line", "broken"), [
     ("engine/runs/status.py", "import seqtui.engine.training.train", "import only the ones below"),
+    ("engine/config_rules.py", "import seqtui.engine.runs.status", "import only the ones below"),
     ("tui/runindex.py", "import tensorflow", "never imports TensorFlow"),
     ("engine/models/summary.py", "import textual", "never imports the TUI"),
 ])

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqtui.engine.config import (
+    CLASS_WEIGHTS,
+    LR_SCHEDULES,
     MONITORS,
     OPTIMIZERS,
     PRESETS,
@@ -29,11 +31,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "training.monitor": MONITORS,
     "hardware.strategy": STRATEGIES,
     "data.validation": VALIDATIONS,
+    "training.lr_schedule": LR_SCHEDULES,
+    "training.class_weight": CLASS_WEIGHTS,
 }
 # Fields that may be left empty: empty means "the default" (None in the config).
 OPTIONAL = ("data.subset", "tokenizer.max_length", "model.units", "model.layers",
             "data.test_path", "data.validation_path", "data.data_dir", "name",
-            "hardware.devices")
+            "hardware.devices", "training.metrics")
 SECTIONS = (("Run", ("name",)),
             ("Data", ("data.",)),
             ("Model", ("model.",)),

@@ -11,6 +11,10 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+# Every checkpoint loader imports this module for the custom layers: it registers the extra
+# metrics a checkpoint may have been compiled with as well.
+import seqtui.engine.models.metrics  # noqa: F401
+
 
 def _window_mask(mask, stride: int):
     """A right-padded mask after a window of this stride: step i is real when i*stride is."""

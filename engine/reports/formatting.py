@@ -19,6 +19,14 @@ def fmt_num(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def fmt_metric(key: str, value: Any) -> str:
+    """A logged value as tables show it: 4 places, but a learning rate in significant digits
+    (1e-05 would read 0.0000)."""
+    if key == "learning_rate" and isinstance(value, float):
+        return f"{value:.3g}"
+    return fmt_num(value)
+
+
 def fmt_value(value: Any) -> str:
     if value is None:
         return "none"

@@ -6,7 +6,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value, snippet
+from seqtui.engine.reports.formatting import (
+    fmt_metric,
+    fmt_num,
+    fmt_seconds,
+    fmt_time,
+    fmt_value,
+    snippet,
+)
 from seqtui.engine.reports.held_out import test_sentence
 from seqtui.engine.reports.model import RunReport, weights_phrase
 from seqtui.engine.reports.textplot import line_plot
@@ -51,7 +58,7 @@ def render_markdown(report: RunReport) -> str:
 
     out += ["", "## Best epoch", ""]
     if best:
-        metrics = ", ".join(f"{k} {fmt_num(best['logs'][k])}" for k in report.metrics
+        metrics = ", ".join(f"{k} {fmt_metric(k, best['logs'][k])}" for k in report.metrics
                             if k in best["logs"])
         out.append(f"Epoch **{best['epoch']}** by {best['monitor']}: {metrics}.")
     else:

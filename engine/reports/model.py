@@ -12,12 +12,21 @@ from typing import Any
 
 from seqtui.engine.config import DEFAULT_UNITS, Config, flatten
 from seqtui.engine.reports.attempts import resume_notes
-from seqtui.engine.reports.formatting import fmt_num, fmt_seconds, fmt_time, fmt_value
+from seqtui.engine.reports.formatting import (
+    fmt_metric,
+    fmt_num,
+    fmt_seconds,
+    fmt_time,
+    fmt_value,
+)
 from seqtui.engine.reports.held_out import test_summary, validation_note
 from seqtui.engine.runs.events import Event
 from seqtui.engine.runs.status import RunInfo, steady_mean
 
 METRIC_ORDER = ("loss", "accuracy", "val_loss", "val_accuracy")
+# Curves the report draws, each with its validation twin where there is one; learning_rate is
+# logged only under a schedule, the others only when asked for (training.metrics).
+CURVE_METRICS = ("loss", "accuracy", "precision", "recall", "auc", "learning_rate")
 # A validation loss this much above its minimum (relative) counts as having turned up; smaller
 # wiggles are noise on small validation sets.
 TURN_UP_TOLERANCE = 0.01
@@ -33,9 +42,12 @@ def last_event(run: RunInfo, kind: str, **match: Any) -> Event | None:
 
 
 def metric_keys(epochs: list[dict[str, Any]]) -> list[str]:
-    """Metric names in reading order: loss, accuracy, val_loss, val_accuracy, then the rest."""
+    """Metric names in reading order: loss, accuracy, val_loss, val_accuracy, then the rest,
+    each beside its val_ twin, and the learning rate last."""
     keys = {k for e in epochs for k in e["logs"]}
-    return [k for k in METRIC_ORDER if k in keys] + sorted(keys - set(METRIC_ORDER))
+    rest = sorted(keys - set(METRIC_ORDER), key=lambda k: (
+        k == "learning_rate", k.removeprefix("val_"), k.startswith("val_")))
+    return [k for k in METRIC_ORDER if k in keys] + rest
 
 
 def monitor_of(run: RunInfo) -> str:
@@ -258,6 +270,10 @@ def dataset_rows(run: RunInfo) -> list[tuple[str, str]]:
                                               for c, n in zip(classes, counts, strict=True))))
         else:
             rows.append(("classes", ", ".join(map(str, classes))))
+    weights = ready.get("class_weights")
+    if isinstance(weights, dict) and weights:
+        rows.append(("class weights (balanced)", ", ".join(
+            f"{name} {fmt_num(float(w), 3)}" for name, w in weights.items())))
     if "tokenizer" in facts:
         rows.append(("tokenizer", str(facts.pop("tokenizer"))))
     if "vocab_size" in facts:
@@ -299,7 +315,7 @@ def epoch_table(run: RunInfo) -> tuple[list[str], list[list[str]]]:
     rows = []
     for e in run.epochs:
         mark = " *" if best and e["epoch"] == best["epoch"] else ""
-        rows.append([f"{e['epoch']}{mark}", *(fmt_num(e["logs"].get(k)) for k in keys),
+        rows.append([f"{e['epoch']}{mark}", *(fmt_metric(k, e["logs"].get(k)) for k in keys),
                      fmt_num(e.get("seconds"), 1),
                      fmt_num(float(e["examples_per_sec"]), 0) if e.get("examples_per_sec")
                      else "-"])
@@ -372,7 +388,7 @@ def build_report(run: RunInfo) -> RunReport:
     head = headline(run)
     times = epoch_time_stats(run.epochs)
     curves: dict[str, dict[str, list[float | None]]] = {}
-    for metric in ("loss", "accuracy"):
+    for metric in CURVE_METRICS:
         pair = {k: series(run.epochs, k) for k in (metric, f"val_{metric}")
                 if any(v is not None for v in series(run.epochs, k))}
         if pair:

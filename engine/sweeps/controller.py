@@ -21,7 +21,8 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from seqtui.engine.config import Config, field_errors
+from seqtui.engine.config import Config
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.control import CONTROL_DIR, request_stop
 from seqtui.engine.runs.events import (

@@ -23,10 +23,10 @@ from seqtui.engine.config import (
     ModelConfig,
     TokenizerConfig,
     TrainingConfig,
-    field_errors,
     parse_units,
     set_path,
 )
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput
 
 # Fields a sweep cannot vary: they name or place the run, or change what the sweep measures.

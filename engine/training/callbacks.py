@@ -1,4 +1,5 @@
-"""Keras callbacks that turn training into events, obey stop/pause requests, and checkpoint.
+"""Keras callbacks that turn training into events, obey stop/pause requests, and checkpoint
+(with the dropout masks' random state, so a resumed run draws the masks it would have).
 
 They run on the training thread: per-batch work is a clock read and two stat() calls, and batch
 events are throttled to a few per second.
@@ -7,14 +8,17 @@ events are throttled to a few per second.
 from __future__ import annotations
 
 import errno
+import json
 import math
 import os
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from seqtui.engine.runs.control import CONTROL_DIR, stop_reason
 from seqtui.engine.runs.events import Listener, make_event
@@ -186,6 +190,50 @@ class DivergenceCallback(keras.callbacks.Callback):
             return self.learning_rate
 
 
+# ---- the dropout masks' random state -------------------------------------------------------------
+# Keras 3 layers draw their randomness from SeedGenerator objects: each holds a small `state`
+# variable that advances at every draw. It is part of `layer.variables` but not of the weights a
+# `.keras` file saves, so a reloaded model would start every mask sequence over and a resumed run
+# with dropout would not reproduce an uninterrupted one. The states go into the checkpoint's zip
+# as one extra JSON entry, which Keras's loader ignores; one file keeps them and the weights from
+# ever disagreeing.
+
+SEED_STATES_ENTRY = "seqtui_seed_states.json"
+
+
+def _seed_states(model: keras.Model) -> list[keras.Variable]:
+    # Model.variables lists each layer's SeedGenerator state, in the layers' order.
+    return [v for v in model.variables if v.name == "seed_generator_state"]
+
+
+def save_seed_states(model: keras.Model, checkpoint: Path) -> None:
+    """Add the model's SeedGenerator states to a checkpoint just written by model.save."""
+    states = [(v.path, np.asarray(keras.ops.convert_to_numpy(v)).tolist())
+              for v in _seed_states(model)]
+    if not states:
+        return
+    with zipfile.ZipFile(checkpoint, "a") as archive:
+        archive.writestr(SEED_STATES_ENTRY, json.dumps(states))
+
+
+def restore_seed_states(model: keras.Model, checkpoint: Path) -> int:
+    """Set the SeedGenerator states of a model loaded from `checkpoint`; returns how many.
+    A checkpoint written before the states were saved restores none."""
+    try:
+        with zipfile.ZipFile(checkpoint) as archive:
+            saved = json.loads(archive.read(SEED_STATES_ENTRY))
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return 0
+    variables = _seed_states(model)
+    if len(saved) != len(variables):
+        return 0  # another model's file: leave Keras's fresh states
+    by_path = {path: value for path, value in saved}
+    for (_, value), variable in zip(saved, variables, strict=True):
+        # The path names the layer; the order is the fallback when Keras numbers a layer anew.
+        variable.assign(np.asarray(by_path.get(variable.path, value), dtype=variable.dtype))
+    return len(variables)
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint could not be written (a full disk, a vanished directory)."""
 
@@ -221,6 +269,7 @@ class CheckpointCallback(keras.callbacks.Callback):
         tmp = self.dir / f".tmp-{name}"
         try:
             self.model.save(tmp)
+            save_seed_states(self.model, tmp)  # the dropout masks' place, for resume
             os.chmod(tmp, 0o600)
             os.replace(tmp, final)
         except Exception as exc:

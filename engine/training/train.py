@@ -29,6 +29,7 @@ from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
 from seqtui.engine.data.vectors import check_vectors_config, embedding_matrix  # noqa: E402
 from seqtui.engine.errors import BadInput  # noqa: E402
 from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.models.metrics import extra_metrics  # noqa: E402
 from seqtui.engine.models.specs import fixed_length  # noqa: E402
 from seqtui.engine.models.summary import summarize  # noqa: E402
 from seqtui.engine.runs.events import Listener, make_event, read_events  # noqa: E402
@@ -40,9 +41,16 @@ from seqtui.engine.training.callbacks import (  # noqa: E402
     Diverged,
     DivergenceCallback,
     EventCallback,
+    restore_seed_states,
 )
 from seqtui.engine.training.distribution import cluster_callbacks, local_model
 from seqtui.engine.training.hardware import hardware_warnings, memory_probe, setup_hardware
+from seqtui.engine.training.schedules import (
+    LearningRateCallback,
+    ResumableEarlyStopping,
+    balanced_class_weights,
+    learning_rate_for,
+)
 
 keras.utils.disable_interactive_logging()  # seqtui draws progress; Keras prints nothing
 
@@ -52,7 +60,7 @@ def versions() -> dict[str, str]:
             "tensorflow": tf.__version__, "keras": keras.__version__}
 
 
-def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+def make_optimizer(name: str, learning_rate: Any) -> keras.optimizers.Optimizer:
     classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
                "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop,
                "adagrad": keras.optimizers.Adagrad, "nadam": keras.optimizers.Nadam}
@@ -160,11 +168,14 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
 
             model = keras.models.load_model(run_dir / "checkpoints" / "last.keras",
                                             safe_mode=True)
+            restore_seed_states(model, run_dir / "checkpoints" / "last.keras")
         else:
             loss = "binary_crossentropy" if num_classes <= 2 else \
                 "sparse_categorical_crossentropy"
-            model.compile(optimizer=make_optimizer(tr.optimizer, tr.learning_rate), loss=loss,
-                          metrics=["accuracy"], jit_compile=config.hardware.jit_compile)
+            optimizer = make_optimizer(tr.optimizer, learning_rate_for(tr, train_split.steps))
+            model.compile(optimizer=optimizer, loss=loss,
+                          metrics=["accuracy", *extra_metrics(tr.metrics, num_classes)],
+                          jit_compile=config.hardware.jit_compile)
     for message in hardware_warnings(config, hw, model):
         emit(make_event("warning", message=message, source="hardware"))
     params = int(model.count_params())
@@ -173,6 +184,8 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
         vectors_line = f"Pretrained vectors: {vector_facts}\n" if vector_facts else ""
         (run_dir / "summary.txt").write_text(summary.table() + "\n" + vectors_line,
                                              encoding="utf-8")
+    class_weight = balanced_class_weights(data.train_labels, num_classes) \
+        if tr.class_weight == "balanced" else None
     facts = dataset_facts(data, lengths)
     facts.update(tokenizer=config.tokenizer.kind, vocab_size=tokenizer.vocab_size)
     if vector_facts:
@@ -181,7 +194,10 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
                     steps_per_epoch=train_split.steps, validation_steps=val_split.steps,
                     validation=config.data.validation,
                     num_classes=num_classes, class_names=data.class_names, dataset=facts,
-                    global_batch_size=global_batch))
+                    global_batch_size=global_batch,
+                    **({"class_weights": {str(data.class_names[c]): round(w, 6)
+                                          for c, w in class_weight.items()}}
+                       if class_weight else {})))
 
     # Fast-forward the shuffle so a resumed run sees the data order the original run would have:
     # one pass per finished epoch. That holds because fit gets steps_per_epoch: Keras then makes
@@ -192,17 +208,23 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
             pass
 
     best = _best_of(previous, tr.monitor)
+    monitored = [e["logs"].get(tr.monitor) for e in previous]
     control = control or ControlCallback(run_dir, emit)
     events_cb = EventCallback(emit, train_split.steps, global_batch, tr.monitor,
                               first_epoch=initial_epoch, best=best, memory=memory_probe(hw),
                               clock=control.training_clock)
+    # The rate goes into the logs first, so every callback after it (events, history.csv,
+    # TensorBoard) sees it.
+    schedule = [LearningRateCallback(tr, train_split.steps, monitored)] \
+        if tr.lr_schedule != "constant" else []
     callbacks: list[keras.callbacks.Callback] = [
-        DivergenceCallback(tr.optimizer, tr.learning_rate), events_cb, control,
+        *schedule, DivergenceCallback(tr.optimizer, tr.learning_rate), events_cb, control,
         *cluster_callbacks(hw, control)]
     early = None
     if tr.early_stopping:
-        early = keras.callbacks.EarlyStopping(monitor=tr.monitor, patience=tr.early_stopping,
-                                              restore_best_weights=True)
+        best_saved = (run_dir / "checkpoints" / "best.keras", best[0]) \
+            if run_dir and best else None
+        early = ResumableEarlyStopping(tr, monitored, best_saved)
         callbacks.append(early)
     if run_dir and hw.is_chief:
         callbacks.append(CheckpointCallback(run_dir, events_cb, emit))
@@ -212,7 +234,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
     if initial_epoch < tr.epochs:
         model.fit(train_split.dataset, validation_data=val_split.dataset, epochs=tr.epochs,
                   initial_epoch=initial_epoch, steps_per_epoch=train_split.steps,
-                  callbacks=callbacks, verbose=0,
+                  callbacks=callbacks, verbose=0, class_weight=class_weight,
                   shuffle=False)  # the pipeline shuffles, with the run's seed
 
     if control.stop_requested:

@@ -81,6 +81,13 @@ def test_config_file_with_flags_overriding(runs_dir, tmp_path):
     (["train", "--dataset", "imbd"], "--dataset: unknown dataset 'imbd'"),
     (["train", "--dataset", "csv:/no/such.csv"], "does not exist"),
     (["train", "--device", "tpu:0"], "--device"),
+    (["train", "--lr-schedule", "cosin"], "--lr-schedule: unknown learning-rate schedule "
+     "'cosin' (did you mean 'cosine'?)"),
+    (["train", "--lr-schedule", "plateau", "--lr-min", "0.01"], "--lr-min: lr min (0.01) must "
+     "be below the learning rate"),
+    (["train", "--metrics", "precision,f1"], "--metrics: unknown metric 'f1'"),
+    (["train", "--class-weight", "auto"], "--class-weight: unknown class weight 'auto'"),
+    (["train", "--min-delta", "x"], "--min-delta: expected a number"),
     (["bogus"], "invalid choice"),
     (["show", "nope"], "no run 'nope'"),
     (["summary", "--num-classes", "1"], "--num-classes"),

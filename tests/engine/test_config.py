@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from seqtui.engine.config import Config, differing_settings, field_errors
+from seqtui.engine.config import Config, differing_settings
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import ConfigError
 
 
@@ -33,6 +34,8 @@ def test_toml_and_json_round_trip():
     c.data.subset = 0.1
     c.training.learning_rate = 3e-4
     c.hardware.mixed_precision = True
+    c.training.lr_schedule, c.training.lr_min, c.training.min_delta = "cosine", 1e-5, 0.001
+    c.training.class_weight, c.training.metrics = "balanced", ["precision", "auc"]
     assert Config.from_toml_text(c.to_toml()) == c
     assert Config.from_dict(json.loads(c.to_json())) == c
 
@@ -52,6 +55,16 @@ def test_toml_and_json_round_trip():
     ("data.dataset", "imbd", "unknown dataset"),
     ("data.dataset", "folder:", "needs a name or path"),
     ("hardware.device", "tpu", "auto, cpu, gpu or gpu:N"),
+    ("training.min_delta", -0.1, "at least 0"),
+    ("training.min_delta", float("nan"), "at least 0"),
+    ("training.lr_schedule", "cosin", "did you mean 'cosine'"),
+    ("training.lr_factor", 1.0, "between 0 and 1"),
+    ("training.lr_patience", -1, "at least 0"),
+    ("training.lr_min", -1e-3, "at least 0"),
+    ("training.class_weight", "balance", "did you mean 'balanced'"),
+    ("training.metrics", ["precison"], "did you mean 'precision'"),
+    ("training.metrics", ["auc", "auc"], "twice"),
+    ("training.metrics", "auc", "a list of names"),
 ])
 def test_each_bad_field_gets_one_message_naming_it(key, value, words):
     c = Config()
@@ -60,6 +73,16 @@ def test_each_bad_field_gets_one_message_naming_it(key, value, words):
     errors = field_errors(c)
     assert [e.key for e in errors] == [key]
     assert words in str(errors[0])
+
+
+def test_a_schedule_needs_a_floor_below_the_rate():
+    c = Config()
+    c.training.lr_min = 0.01  # above the default rate: harmless while the rate is constant
+    assert field_errors(c) == []
+    c.training.lr_schedule = "plateau"
+    errors = field_errors(c)
+    assert [e.key for e in errors] == ["training.lr_min"]
+    assert "below the learning rate (0.001)" in str(errors[0])
 
 
 def test_gap_takes_no_units():

@@ -217,3 +217,41 @@ async def test_a_queued_run_that_is_stopped_never_starts(runs, make_app, tmp_pat
     assert info.status == "stopped"
     assert read_queue(runs.runs_dir) == []
     assert not process_alive(run_dir)
+
+
+async def test_the_keras_training_options_are_fields_with_their_choices(runs, make_app,
+                                                                        error_of):
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("n")
+        screen = app.screen
+        schedule = screen.query_one("#field-training-lr-schedule", Select)
+        assert schedule.value == "constant"
+        for choice in ("cosine", "plateau"):  # a Select refuses a value it does not offer
+            schedule.value = choice
+        weights = screen.query_one("#field-training-class-weight", Select)
+        assert weights.value == "none"
+        assert screen.query_one("#field-training-metrics").value == ""  # none by default
+        assert screen.query_one("#field-training-min-delta").value == "0.0"
+
+        metrics = screen.query_one("#field-training-metrics")
+        metrics.value = "precision,f1"
+        await pilot.pause()
+        assert "unknown metric 'f1'" in error_of(app, "field-training-metrics")
+        metrics.value = "precision,recall,auc"
+        await pilot.pause()
+        assert error_of(app, "field-training-metrics") == ""
+        lr_min = screen.query_one("#field-training-lr-min")
+        lr_min.value = "0.5"
+        await pilot.pause()
+        assert "below the learning rate" in error_of(app, "field-training-lr-min")
+        lr_min.value = "0.0001"
+        weights.value = "balanced"
+        await pilot.pause()
+        training = screen.config.training
+        assert (training.lr_schedule, training.lr_min, training.class_weight,
+                training.metrics) == ("plateau", 0.0001, "balanced", ["precision", "recall",
+                                                                      "auc"])
+        assert error_of(app, "field-training-lr-min") == ""

@@ -1,5 +1,6 @@
 """Stopping a real run in the middle of an epoch and resuming it gives the uninterrupted curve:
-the interrupted epoch is trained again from the weights and optimizer state it began with."""
+the interrupted epoch is trained again from the weights, optimizer state, dropout masks and
+learning-rate schedule it began with."""
 
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ class StopAtBatch(ControlCallback):
 
 
 def _config():
-    # lstm, no dropout: deterministic; 16 a batch gives enough batches to stop inside.
+    # 16 a batch gives enough batches to stop inside. Dropout draws its masks from Keras's
+    # SeedGenerator states, which a resumed run must pick up where they were. The plateau
+    # schedule with a large min_delta lowers the rate after epoch 2 (val_loss falls by less than
+    # 0.05), so epoch 3's rate comes from the schedule's state across two resumes.
     return tiny_config("lstm", training__epochs=3, training__batch_size=16,
-                       data__demo_size=400, training__learning_rate=0.01)
+                       data__demo_size=400, training__learning_rate=0.01, model__dropout=0.3,
+                       training__lr_schedule="plateau", training__lr_patience=0,
+                       training__min_delta=0.05)
 
 
 def _run(run_dir, config, resume=False, stop=None):
@@ -46,7 +52,7 @@ def _run(run_dir, config, resume=False, stop=None):
 
 
 def _losses(run_dir):
-    return {e["epoch"]: (e["logs"]["loss"], e["logs"]["val_loss"])
+    return {e["epoch"]: (e["logs"]["loss"], e["logs"]["val_loss"], e["logs"]["learning_rate"])
             for e in read_run(run_dir).epochs}
 
 
@@ -73,6 +79,8 @@ def test_stops_at_several_batches_then_resumes_match_an_uninterrupted_run(runs_d
     assert sorted(ours) == [1, 2, 3]
     for epoch in (1, 2, 3):
         assert ours[epoch] == pytest.approx(ref[epoch], rel=5e-4, abs=1e-5), epoch
+    # The schedule did act: epochs 1 and 2 at the configured rate, epoch 3 at a tenth of it.
+    assert [ref[e][2] for e in (1, 2, 3)] == pytest.approx([0.01, 0.01, 0.001], rel=1e-6)
 
     starts = [e for e in read_events(run_dir / "events.jsonl") if e["type"] == "run_started"]
     assert [s["initial_epoch"] for s in starts] == [0, 0, 1, 2]
