@@ -18,7 +18,8 @@ Grids (`--grid`, several allowed):
   seed for the variant that decides the most);
 - `chosen`: each preset with no flags at all: whatever the defaults are now.
 
-`--seed N` adds `--seed N` to every row (default: none, the default seed 42).
+`--seed N` adds `--seed N` to every row (default: none, the default seed 42); `--extra FLAGS`
+adds those flags to every row.
 
     nice -n 19 .venv/bin/python bench/quality_bench.py --grid defaults --grid variants \\
         --jsonl /tmp/quality.jsonl
@@ -144,6 +145,8 @@ def main() -> None:
     parser.add_argument("--grid", action="append",
                         choices=("defaults", "variants", "dropout", "chosen"))
     parser.add_argument("--seed", type=int, help="add --seed N to every row")
+    parser.add_argument("--extra", default="", metavar="FLAGS",
+                        help='more train flags for every row, e.g. "--dropout 0.2"')
     parser.add_argument("--presets", default=",".join(PRESETS), help="comma list")
     parser.add_argument("--jsonl", type=Path, help="append each row here as it finishes")
     parser.add_argument("--table", type=Path, metavar="JSONL", help="print the table of a "
@@ -156,7 +159,10 @@ def main() -> None:
         raise SystemExit(f"{DATA} not found")
     presets = [p for p in args.presets.split(",") if p]
     seed = [] if args.seed is None else ["--seed", str(args.seed)]
-    plan = [(preset, variant + (f", seed {args.seed}" if seed else ""), [*flags, *seed])
+    seed += args.extra.split()
+    label = ", ".join(filter(None, [f"seed {args.seed}" if args.seed is not None else "",
+                                    args.extra]))
+    plan = [(preset, variant + (f", {label}" if label else ""), [*flags, *seed])
             for g in (args.grid or ["defaults"]) for preset, variant, flags in grid(g, presets)]
     done: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
