@@ -11,7 +11,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import seqtui
 from seqtui.engine.errors import BadInput
@@ -49,6 +49,17 @@ def build_parser() -> ArgumentParser:
 def add_runs_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-dir", metavar="DIR",
                         help="where runs live (default ./runs, or $SEQTUI_RUNS_DIR)")
+
+
+def add_run_command(sub: argparse._SubParsersAction, name: str, help: str, description: str,
+                    handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """A subcommand about one run: its RUN argument, --runs-dir and its handler; the caller adds
+    the rest."""
+    parser = sub.add_parser(name, help=help, description=description)
+    parser.add_argument("run", metavar="RUN", help="run id (or a unique part of it) or path")
+    add_runs_dir(parser)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def runs_dir_of(args: argparse.Namespace):

@@ -6,18 +6,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seqtui.cli import EXIT_OK, add_runs_dir, runs_dir_of
+from seqtui.cli import EXIT_OK, add_run_command, runs_dir_of
 from seqtui.engine.runs.store import find_run
 
 ORDER = 65
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
+    parser = add_run_command(
+        sub, "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
         description="Export a finished run's model with its tokenizer in the graph: raw strings "
-                    "in, class probabilities out (signature serving_default).")
-    parser.add_argument("run", metavar="RUN", help="run id (or a unique part of it) or path")
+                    "in, class probabilities out (signature serving_default).", handler=handle)
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
                         help="where to write the export (a folder for savedmodel)")
     parser.add_argument("--format", default="savedmodel", metavar="FORMAT",
@@ -25,8 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--checkpoint", default="best", metavar="WHICH",
                         help="best (default: the weights predict uses) or last")
     parser.add_argument("--force", action="store_true", help="replace an earlier export")
-    add_runs_dir(parser)
-    parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
-from seqtui.cli import add_runs_dir, runs_dir_of
+from seqtui.cli import add_run_command, runs_dir_of
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.store import find_run
 
@@ -22,17 +22,15 @@ ORDER = 60
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "predict", help="label texts with a run's model (TEXT... or stdin)",
+    parser = add_run_command(
+        sub, "predict", help="label texts with a run's model (TEXT... or stdin)",
         description="Label texts with a run's best checkpoint (else its last) and its saved "
-                    "vocabulary. With no TEXT, reads one text per line from standard input.")
-    parser.add_argument("run", metavar="RUN", help="run id (or a unique part of it) or path")
+                    "vocabulary. With no TEXT, reads one text per line from standard input.",
+        handler=handle)
     parser.add_argument("texts", metavar="TEXT", nargs="*", help="texts to label")
     parser.add_argument("--json", action="store_true",
                         help='one JSON object per text: {"text", "label", "probability", '
                              '"scores"}')
-    add_runs_dir(parser)
-    parser.set_defaults(handler=handle)
     # `predict RUN --json TEXT...`: texts may come after options, as the TUI's helper call has
     # them; plain argparse takes positionals in one go and would reject the late ones.
     parser.__class__ = type("IntermixedParser", (type(parser),),

@@ -141,7 +141,8 @@ MODEL_FLAGS = (
     Flag("--units", "model.units", _units,
          "recurrent units or conv filters; a comma list stacks layers (e.g. 64,32)", "N[,N]"),
     Flag("--dense-units", "model.dense_units", _int, "units of the Dense head (default 64)", "N"),
-    Flag("--dropout", "model.dropout", _float, "dropout rate in [0, 1) (default 0)", "P"),
+    Flag("--dropout", "model.dropout", _float,
+         "dropout rate in [0, 1) after the body and the head (default 0.2)", "P"),
     Flag("--kernel-size", "model.kernel_size", _int, "conv1d kernel size (default 5)", "N"),
 )
 TRAINING_FLAGS = (
@@ -152,7 +153,8 @@ TRAINING_FLAGS = (
     Flag("--optimizer", "training.optimizer", str, f"{', '.join(OPTIMIZERS)} (default adam)",
          "NAME"),
     Flag("--early-stopping", "training.early_stopping", _int,
-         "stop after N epochs without improvement and restore the best weights (0: off)", "N"),
+         "stop after N epochs without improvement and restore the best weights (default 2; "
+         "0: off)", "N"),
     Flag("--monitor", "training.monitor", str, f"{' or '.join(MONITORS)} for best/early stopping",
          "METRIC"),
     Flag("--min-delta", "training.min_delta", _float,

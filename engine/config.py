@@ -84,7 +84,7 @@ class ModelConfig:
     embedding_dim: int = 64
     units: list[int] | None = None  # None: the preset's default (DEFAULT_UNITS)
     dense_units: int = 64
-    dropout: float = 0.0
+    dropout: float = 0.2
     kernel_size: int = 5  # conv1d only
     # The model as a layer stack ([[model.layers]] tables): everything between the embedding and
     # the output layer. None: the preset's stack. engine.models.kinds checks the tables.
@@ -99,7 +99,7 @@ class TrainingConfig:
     batch_size: int = 64
     learning_rate: float = 0.001
     optimizer: str = "adam"
-    early_stopping: int = 0  # patience in epochs; 0 turns it off
+    early_stopping: int = 2  # patience in epochs; 0 turns it off
     monitor: str = "val_loss"
     seed: int = 42
     tensorboard: bool = False  # also write TensorBoard event files into RUN/tensorboard

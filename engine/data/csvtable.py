@@ -34,6 +34,27 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 PEEK_BYTES = 1 << 20
 
 
+
+def keep_row(value: object, label: object, tally: Tally, texts: list[str],
+             keys: list[int | str]) -> None:
+    """Append a row's text and label key, or count why a classifier cannot use it: an empty
+    text, or no label. Bytes that were not UTF-8 are repaired, in the label too, and counted."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # a JSON number as text
+    if not isinstance(value, str) or not value.strip():
+        tally.add("empty")
+        return
+    key = label_key(label)
+    if isinstance(key, str):
+        key, _ = _repair(key)
+    if key is None:
+        tally.add("unlabeled")
+        return
+    value, repaired = _repair(value)
+    tally.add("not_utf8", repaired)
+    texts.append(value)
+    keys.append(key)
+
 class Layout:
     """How a CSV file is laid out: its delimiter, whether row one is a header, the columns."""
 
@@ -139,20 +160,8 @@ def read_csv(source: str, path: Path, config: Config, emit: Listener, tally: Tal
                         continue
                 if not row:
                     continue
-                value = row[text_i] if text_i < len(row) else ""
-                if not value.strip():
-                    tally.add("empty")
-                    continue
-                key = label_key(row[label_i]) if label_i < len(row) else None
-                if isinstance(key, str):
-                    key, _ = _repair(key)
-                if key is None:
-                    tally.add("unlabeled")
-                    continue
-                value, repaired = _repair(value)
-                tally.add("not_utf8", repaired)
-                texts.append(value)
-                keys.append(key)
+                keep_row(row[text_i] if text_i < len(row) else "",
+                         row[label_i] if label_i < len(row) else None, tally, texts, keys)
                 if n % 4096 == 0 and time.monotonic() - last >= PROGRESS_EVERY:
                     last = time.monotonic()
                     emit(make_event("stage", stage="loading", message=message,

@@ -15,11 +15,9 @@ from seqtui.engine.data.common import (
     Tally,
     _held_out,
     _pick_column,
-    _repair,
     class_order,
-    label_key,
 )
-from seqtui.engine.data.csvtable import read_csv, resolve_columns, sniff
+from seqtui.engine.data.csvtable import keep_row, read_csv, resolve_columns, sniff
 from seqtui.engine.data.folder import _read_text_file
 from seqtui.engine.data.textdata import TextData
 from seqtui.engine.errors import DataError
@@ -84,22 +82,7 @@ def _table(kind: str, path: Path, config: Config, emit: Listener, tally: Tally,
     texts: list[str] = []
     keys: list[int | str] = []
     for row in rows:
-        value = row.get(text_col)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            tally.add("empty")
-            continue
-        key = label_key(row.get(label_col))
-        if isinstance(key, str):
-            key, _ = _repair(key)
-        if key is None:
-            tally.add("unlabeled")
-            continue
-        value, replaced = _repair(value)
-        tally.add("not_utf8", replaced)
-        texts.append(value)
-        keys.append(key)
+        keep_row(row.get(text_col), row.get(label_col), tally, texts, keys)
     return texts, keys, text_col, label_col
 
 

@@ -43,9 +43,14 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
                        "this TensorFlow), and an approximation would score differently from "
                        "`seqtui predict`; train with --tokenizer words to export")
     if fmt == "keras":
-        raise BadInput("--format keras: a .keras file cannot carry seqtui's text "
-                       "standardisation (Keras would need seqtui's function to load it), so it "
-                       "would not load with TensorFlow alone; use --format savedmodel")
+        # A .keras file holds configs and weights, no code: without seqtui imported, Keras
+        # rebuilds only its own layers and functions (or a Lambda, whose bytecode it runs only
+        # with safe_mode=False). Its built-in standardisation drops apostrophes and joins the
+        # words punctuation separates, so the run's vocabulary would read other tokens.
+        raise BadInput("--format keras: a .keras file cannot hold this run's standardisation "
+                       "(Keras's own joins \"well-made\" into \"wellmade\"; seqtui's would "
+                       "need seqtui or an unsafe Lambda to load); use --format savedmodel, "
+                       "which Keras 3 loads as keras.layers.TFSMLayer(PATH)")
     if output.exists() or output.is_symlink():
         if not force:
             raise BadInput(f"-o: {output} already exists; choose another path or add --force "

@@ -33,6 +33,10 @@ for name, path in json.loads(sys.argv[1]).items():
     out[name] = {"probabilities": result["probabilities"].numpy().tolist(),
                  "label": [x.decode() for x in result["label"].numpy().tolist()],
                  "inputs": list(serve.structured_input_signature[1])}
+# What `--format keras` is refused in favour of: Keras 3 reading the SavedModel as a layer.
+import keras
+layer = keras.layers.TFSMLayer(json.loads(sys.argv[1])["gap"], call_endpoint="serving_default")
+out["gap in keras"] = layer(tf.constant(texts, dtype=tf.string))["probabilities"].numpy().tolist()
 out["seqtui imported"] = any(m.split(".")[0] == "seqtui" for m in sys.modules)
 print(json.dumps(out))
 """
@@ -67,6 +71,7 @@ def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     result = json.loads(loaded.stdout)
     assert result.pop("seqtui imported") is False
+    in_keras = result.pop("gap in keras")
     from seqtui.engine.reports.predict import Predictor
 
     for preset in PRESETS:
@@ -85,6 +90,8 @@ def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, tmp_path):
                 (preset, want["text"][:40])
             assert label == want["label"]
             assert list(want["scores"]) == ["negative", "positive"]
+    for row, want in zip(in_keras, result["gap"]["probabilities"], strict=True):
+        assert row == pytest.approx(want, abs=1e-6)
 
 
 def test_the_export_records_its_classes_and_checkpoint(exported):
@@ -125,7 +132,8 @@ def test_bad_exports_get_one_line_and_leave_nothing(exported, tmp_path):
     (plain / "notes.txt").write_text("mine")
     cases = [
         (["gap", "-o", str(tmp_path / "m"), "--format", "onnx"], "--format: 'onnx'"),
-        (["gap", "-o", str(tmp_path / "m"), "--format", "keras"], "--format keras: a .keras"),
+        (["gap", "-o", str(tmp_path / "m.keras"), "--format", "keras"],
+         "--format keras: a .keras file cannot hold this run's standardisation"),
         (["gap", "-o", str(tmp_path / "m"), "--checkpoint", "worst"], "--checkpoint: 'worst'"),
         (["gap", "-o", str(plain), "--force"], "is a folder but not a SavedModel"),
         (["gap", "-o", str(tmp_path / "no" / "m")], "is not a folder"),
