@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--pruner-startup", type=_count, default=5, metavar="N",
                        help="median: trials that run to the end before any is pruned (default 5)")
     group.add_argument("--pruner-warmup", type=_count, default=0, metavar="N",
-                       help="median: epochs of a trial before it may be pruned (default 0)")
+                       help="epochs every trial runs before it may be pruned (median: its "
+                            "warm-up; hyperband: its smallest budget) (default 0)")
     group.add_argument("--storage", metavar="URL",
                        help="an Optuna RDB URL (e.g. postgresql://user@host/db) to share the "
                             "study; default: a journal file in the sweep directory")

@@ -81,12 +81,17 @@ def make_sampler(spec: dict[str, Any]) -> optuna.samplers.BaseSampler:
 
 
 def make_pruner(spec: dict[str, Any]) -> optuna.pruners.BasePruner:
+    # Steps are epochs, counted from 1; the warm-up is the epochs every trial runs before it
+    # may be pruned, so the first that may be judged is the one after them (the median
+    # pruner's earliest step, hyperband's smallest budget).
+    first = spec.get("pruner_warmup", 0) + 1
     if spec["pruner"] == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=spec.get("pruner_startup", 5),
-                                           n_warmup_steps=spec.get("pruner_warmup", 0))
+                                           n_warmup_steps=first)
     if spec["pruner"] == "hyperband":
-        epochs = int(spec["base"]["training"]["epochs"])
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1))
+        epochs = max(int(spec["base"]["training"]["epochs"]), 1)
+        return optuna.pruners.HyperbandPruner(min_resource=min(first, epochs),
+                                              max_resource=epochs)
     return optuna.pruners.NopPruner()
 
 
