@@ -14,6 +14,7 @@ from rich.text import Text
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.runs.status import RunInfo
 from seqtui.engine.runs.store import list_runs
+from seqtui.engine.sweeps.state import is_sweep_dir
 from seqtui.tui.runqueue import display_status, read_queue
 
 ORDER = 30
@@ -58,6 +59,32 @@ def run_record(run: RunInfo, queued: set[str] | frozenset[str] = frozenset()) ->
     }
 
 
+def sweep_handles(sweep_ids: set[str]) -> dict[str, str]:
+    """The shortest part of each sweep id that names it alone among them, as `seqtui show`,
+    `stop` and `report` take it: its time of day (094000), else its date and time, else all of
+    it."""
+    handles = {}
+    for sweep_id in sweep_ids:
+        stamp = re.match(r"\d{4}-(\d{2}-\d{2}_(\d{6}))_", sweep_id)
+        candidates = [stamp.group(2), stamp.group(1)] if stamp else []
+        handles[sweep_id] = next((c for c in candidates
+                                  if sum(c in other for other in sweep_ids) == 1), sweep_id)
+    return handles
+
+
+def _sweep_cells(runs: list[RunInfo], runs_dir) -> list[str] | None:
+    """Each run's sweep and trial number ("094000 t3"; "-" for a run of its own), or None when
+    no run here is a sweep's trial."""
+    if not any(r.sweep for r in runs):
+        return None
+    ids = {r.sweep for r in runs if r.sweep}
+    if runs_dir.is_dir():
+        ids |= {p.name for p in runs_dir.iterdir() if is_sweep_dir(p)}
+    handles = sweep_handles(ids)
+    return [f"{handles[r.sweep]} t{r.trial}" if r.sweep and r.trial is not None
+            else handles[r.sweep] if r.sweep else "-" for r in runs]
+
+
 def handle(args: argparse.Namespace) -> int:
     runs = list_runs(runs_dir_of(args))
     queued = set(read_queue(runs_dir_of(args)))
@@ -87,6 +114,11 @@ def handle(args: argparse.Namespace) -> int:
             f"{test:.4f}" if test is not None else "-",
         ])
     headers = ["run", "status", "dataset", "preset", "params", "epochs", "val acc", "test acc"]
+    sweep_cells = _sweep_cells(runs, runs_dir_of(args))
+    if sweep_cells is not None:  # beside the status: which sweep made the run, which trial
+        headers.insert(2, "sweep")
+        for row, cell in zip(rows, sweep_cells, strict=True):
+            row.insert(2, cell)
     widths = [max(len(h), *(Text.from_markup(row[i]).cell_len for row in rows))
               for i, h in enumerate(headers)]
 
@@ -95,13 +127,21 @@ def handle(args: argparse.Namespace) -> int:
     def fits() -> bool:
         return sum(widths) + len(widths) - 1 < console.width  # one spare, as Rich keeps
 
-    for drop in ("params", "dataset"):
-        if fits():
-            break
-        i = headers.index(drop)
+    def drop(header: str) -> None:
+        i = headers.index(header)
         del headers[i], widths[i]
         for row in rows:
             del row[i]
+
+    for header in ("params", "dataset"):
+        if fits():
+            break
+        drop(header)
+    if not fits() and "sweep" in headers:  # the trial number is in the run's id (NAME-tN)
+        i = headers.index("sweep")
+        for row in rows:
+            row[i] = row[i].split()[0]
+        widths[i] = max(len(headers[i]), *(len(row[i]) for row in rows))
     if not fits():  # the best epoch's number goes before the value
         i = headers.index("val acc")
         for row in rows:
@@ -114,6 +154,8 @@ def handle(args: argparse.Namespace) -> int:
         for row in rows:
             row[i] = row[i] if len(row[i]) <= room else row[i][:room - 1] + "…"
         widths[i] = room
+    if not fits():  # too narrow even so: the preset goes whole, as the default id names it
+        drop("preset")
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1, 0, 0))
     for header, width in zip(headers, widths, strict=True):
         table.add_column(header, no_wrap=True, min_width=width, max_width=width,

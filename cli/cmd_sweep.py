@@ -15,15 +15,7 @@ from pathlib import Path
 
 from seqtui.cli import EXIT_OK, add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
-from seqtui.options import (
-    DATA_FLAGS,
-    HARDWARE_FLAGS,
-    MODEL_FLAGS,
-    NAME_FLAG,
-    TOKENIZER_FLAGS,
-    TRAINING_FLAGS,
-    add_flags,
-)
+from seqtui.options import add_config_flags, config_from_args
 
 ORDER = 15
 SAMPLERS = ("tpe", "random", "grid")  # as engine/sweeps/study.py, without loading Optuna
@@ -52,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     group.add_argument("--pruner-startup", type=_count, default=5, metavar="N",
                        help="median: trials that run to the end before any is pruned (default 5)")
     group.add_argument("--pruner-warmup", type=_count, default=0, metavar="N",
-                       help="median: epochs of a trial before it may be pruned (default 0)")
+                       help="epochs every trial runs before it may be pruned (median: its "
+                            "warm-up; hyperband: its smallest budget) (default 0)")
     group.add_argument("--storage", metavar="URL",
                        help="an Optuna RDB URL (e.g. postgresql://user@host/db) to share the "
                             "study; default: a journal file in the sweep directory")
@@ -60,11 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="run another controller for a sweep in --storage")
     group.add_argument("--detach", action="store_true",
                        help="run the controller in the background")
-    parser.add_argument("--config", metavar="FILE", help="a TOML or JSON base config")
     parser.add_argument("--controller", metavar="DIR", help=argparse.SUPPRESS)
     add_runs_dir(parser)
-    add_flags(parser, {"data": DATA_FLAGS, "tokenizer": TOKENIZER_FLAGS, "model": MODEL_FLAGS,
-                       "training": TRAINING_FLAGS, "hardware": HARDWARE_FLAGS, "run": NAME_FLAG})
+    add_config_flags(parser, "a TOML or JSON base config")
     parser.set_defaults(handler=handle)
 
     sweeps = sub.add_parser("sweeps", help="list sweeps (--json for scripts)",
@@ -103,7 +94,6 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _create(args: argparse.Namespace, runs_dir: Path) -> Path:
-    from seqtui.cmd_train import config_from_args
     from seqtui.engine.sweeps.space import check_space, parse_search, read_space_file
     from seqtui.engine.training.inventory import check_devices
     from seqtui.engine.training.preflight import preflight

@@ -20,18 +20,7 @@ from seqtui.engine.training.devices import cluster_task
 from seqtui.engine.training.inventory import check_devices
 from seqtui.engine.training.preflight import preflight
 from seqtui.engine.training.priority import DEFAULT_NICE, background_nice, lower_priority
-from seqtui.options import (
-    ALL_FLAGS,
-    DATA_FLAGS,
-    HARDWARE_FLAGS,
-    MODEL_FLAGS,
-    NAME_FLAG,
-    TOKENIZER_FLAGS,
-    TRAINING_FLAGS,
-    add_flags,
-    apply_flags,
-    check,
-)
+from seqtui.options import add_config_flags, config_from_args
 
 ORDER = 10
 
@@ -39,7 +28,6 @@ ORDER = 10
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train a model headless (Rich progress), or --detach",
                             description="Train a model; flags override --config.")
-    parser.add_argument("--config", metavar="FILE", help="a TOML or JSON config file")
     parser.add_argument("--detach", action="store_true",
                         help="train in the background; follow with `seqtui attach`")
     parser.add_argument("--run-dir", metavar="DIR", help=argparse.SUPPRESS)
@@ -47,14 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-config", metavar="FILE",
                         help="write the resolved config as TOML and exit without training")
     add_runs_dir(parser)
-    add_flags(parser, {"data": DATA_FLAGS, "tokenizer": TOKENIZER_FLAGS, "model": MODEL_FLAGS,
-                       "training": TRAINING_FLAGS, "hardware": HARDWARE_FLAGS, "run": NAME_FLAG})
+    add_config_flags(parser, "a TOML or JSON config file")
     parser.set_defaults(handler=handle)
-
-
-def config_from_args(args: argparse.Namespace) -> Config:
-    config = Config.from_file(args.config) if args.config else Config()
-    return check(apply_flags(config, args, ALL_FLAGS))
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Config fields as command-line flags: one table, shared by `train` and `summary`.
+"""Config fields as command-line flags: one table, shared by `train`, `sweep` and `summary`.
 
 Values are converted here rather than by argparse so that a bad value names its flag and says
 what would be right, in one line.
@@ -209,6 +209,20 @@ def add_flags(parser: argparse.ArgumentParser, groups: dict[str, tuple[Flag, ...
             else:
                 group.add_argument(flag.flag, *flag.aliases, dest=dest(flag), default=None,
                                    metavar=flag.metavar, help=flag.help)
+
+
+def add_config_flags(parser: argparse.ArgumentParser, config_help: str) -> None:
+    """What makes a run's config from the command line: --config FILE, then a flag per config
+    field, grouped by section. `train` and `sweep` (whose flags set the base config) share it."""
+    parser.add_argument("--config", metavar="FILE", help=config_help)
+    add_flags(parser, {"data": DATA_FLAGS, "tokenizer": TOKENIZER_FLAGS, "model": MODEL_FLAGS,
+                       "training": TRAINING_FLAGS, "hardware": HARDWARE_FLAGS, "run": NAME_FLAG})
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config file (or the defaults) with every flag given set on it, checked."""
+    config = Config.from_file(args.config) if args.config else Config()
+    return check(apply_flags(config, args, ALL_FLAGS))
 
 
 def apply_flags(config: Config, args: argparse.Namespace, flags: tuple[Flag, ...]) -> Config:

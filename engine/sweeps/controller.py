@@ -40,7 +40,12 @@ from seqtui.engine.runs.store import create_run
 from seqtui.engine.sweeps.devices import trial_device, visible_gpus
 from seqtui.engine.sweeps.space import Param, apply_params
 from seqtui.engine.sweeps.state import TRIAL_END_TYPES, read_spec
-from seqtui.engine.sweeps.study import distributions, load_study
+from seqtui.engine.sweeps.study import (
+    NOT_RUN_ATTR,
+    counts_toward_total,
+    distributions,
+    load_study,
+)
 from seqtui.engine.training.launch import spawn_training
 
 POLL_SECONDS = 0.25
@@ -121,8 +126,7 @@ class Controller:
 
     def started(self) -> int:
         """Trials the study has begun, whichever controller began them (a shared study's total)."""
-        return sum(1 for t in self.study.get_trials(deepcopy=False)
-                   if t.state != TrialState.WAITING)
+        return sum(1 for t in self.study.get_trials(deepcopy=False) if counts_toward_total(t))
 
     def best(self) -> optuna.trial.FrozenTrial | None:
         try:
@@ -135,10 +139,29 @@ class Controller:
     def launch(self) -> None:
         while len(self.active) < self.spec.get("parallel", 1) \
                 and self.started() < self.spec["trials"]:
-            trial = self.study.ask(self.dists)
-            trial.set_user_attr("controller", self.owner)
-            trial.set_user_attr("host", self.host)
+            trial = self.claim()
+            if trial is None:
+                break
             self.start_trial(trial)
+
+    def claim(self) -> optuna.Trial | None:
+        """A new trial within the sweep's total, or None when the total is reached.
+
+        Counting and asking are two steps, so controllers sharing a study can both see room
+        for the last trial. Optuna numbers trials in the order its storage creates them (the RDB
+        storage locks the study's row for it, the journal its file), so the trial that finds
+        the total already begun below its number is the one too many: it is told failed,
+        marked not run, and counted nowhere."""
+        trial = self.study.ask(self.dists)
+        trial.set_user_attr("controller", self.owner)
+        trial.set_user_attr("host", self.host)
+        before = sum(1 for t in self.study.get_trials(deepcopy=False)
+                     if t.number < trial.number and counts_toward_total(t))
+        if before >= self.spec["trials"]:
+            trial.set_user_attr(NOT_RUN_ATTR, True)
+            self.study.tell(trial, state=TrialState.FAIL)
+            return None
+        return trial
 
     def _free_slot(self) -> int:
         used = {a.slot for a in self.active.values()}

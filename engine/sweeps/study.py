@@ -26,6 +26,9 @@ from seqtui.engine.sweeps.state import JOURNAL_FILE, direction_of
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "hyperband", "none")
 SPEC_ATTR = "seqtui_spec"  # the study remembers its spec, so `--join` needs nothing else
+# A trial asked for beyond the sweep's total (two controllers asked at once): told failed so no
+# sampler learns from it, and counted nowhere.
+NOT_RUN_ATTR = "seqtui_not_run"
 
 optuna.logging.set_verbosity(logging.WARNING)
 
@@ -78,12 +81,17 @@ def make_sampler(spec: dict[str, Any]) -> optuna.samplers.BaseSampler:
 
 
 def make_pruner(spec: dict[str, Any]) -> optuna.pruners.BasePruner:
+    # Steps are epochs, counted from 1; the warm-up is the epochs every trial runs before it
+    # may be pruned, so the first that may be judged is the one after them (the median
+    # pruner's earliest step, hyperband's smallest budget).
+    first = spec.get("pruner_warmup", 0) + 1
     if spec["pruner"] == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=spec.get("pruner_startup", 5),
-                                           n_warmup_steps=spec.get("pruner_warmup", 0))
+                                           n_warmup_steps=first)
     if spec["pruner"] == "hyperband":
-        epochs = int(spec["base"]["training"]["epochs"])
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1))
+        epochs = max(int(spec["base"]["training"]["epochs"]), 1)
+        return optuna.pruners.HyperbandPruner(min_resource=min(first, epochs),
+                                              max_resource=epochs)
     return optuna.pruners.NopPruner()
 
 
@@ -139,8 +147,14 @@ def spec_in_storage(url: str, name: str) -> dict[str, Any]:
     return spec
 
 
+def counts_toward_total(trial: optuna.trial.FrozenTrial) -> bool:
+    """Begun (not a queued grid point) and not one asked for beyond the total."""
+    return trial.state != optuna.trial.TrialState.WAITING and not trial.user_attrs.get(NOT_RUN_ATTR)
+
+
 def all_trials(spec: dict[str, Any], sweep_dir: Path) -> list[optuna.trial.FrozenTrial]:
     """Every trial of the study, whichever machine ran it (the leaderboard of a shared study)."""
     with contextlib.suppress(Exception):
-        return load_study(spec, sweep_dir).get_trials(deepcopy=False)
+        return [t for t in load_study(spec, sweep_dir).get_trials(deepcopy=False)
+                if not t.user_attrs.get(NOT_RUN_ATTR)]
     return []

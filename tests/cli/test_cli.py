@@ -145,3 +145,70 @@ def test_runs_at_80_columns_or_piped_keeps_val_acc_and_whole_statuses(tmp_path):
     assert all(line.split()[-3:] == ["1/10", "0.8765", "-"] for line in lines[1:])  # no test yet
     assert all(line.split()[1] in ("completed", "early_stopped") for line in lines[1:])
     assert lines[1].split()[2].startswith("stack")  # the preset gives way last
+    assert "sweep" not in lines[0]  # no run here is a sweep's trial: no sweep column
+
+
+def test_runs_shows_each_trials_sweep_and_number_within_80_columns(tmp_path):
+    import json
+
+    from seqtui.engine.config import Config
+    from seqtui.engine.runs.events import EventLog, make_event
+    from seqtui.engine.runs.status import TRIAL_FILE
+    from seqtui.engine.runs.store import create_run
+
+    runs_dir = tmp_path / "runs"
+    runs_dir.mkdir()
+    # Two sweeps begun at the same time of day on two days: the time alone names neither.
+    sweeps = ["2026-11-30_094000_sweep-bilstm", "2026-12-01_094000_sweep-bilstm",
+              "2026-12-01_101500_sweep-bilstm"]
+    for sweep in sweeps:
+        (runs_dir / sweep).mkdir()
+        (runs_dir / sweep / "sweep.json").write_text(json.dumps(
+            {"id": sweep, "study": sweep, "trials": 2, "monitor": "val_loss",
+             "sampler": "tpe", "pruner": "median", "space": []}))
+    made = []
+    for sweep, trial, status in [(sweeps[1], 0, "completed"), (sweeps[1], 1, "pruned"),
+                                 (sweeps[2], 12, "early_stopped"), (None, None, "completed")]:
+        config = Config()
+        config.name = f"bilstm-t{trial}" if sweep else "bilstm"
+        run_dir = create_run(config, runs_dir)
+        if sweep:
+            (run_dir / TRIAL_FILE).write_text(json.dumps({"sweep": sweep, "trial": trial}))
+        log = EventLog(run_dir / "events.jsonl")
+        log(make_event("run_started", epochs=10, params=598_209))
+        log(make_event("epoch_ended", epoch=1, seconds=1.0, partial=False,
+                       logs={"loss": 0.5, "val_loss": 0.5, "val_accuracy": 0.8765}))
+        log(make_event("run_finished", status=status, seconds=1.0))
+        log.close()
+        made.append(run_dir.name)
+    cells = {"completed": "12-01_094000 t0", "pruned": "12-01_094000 t1",
+             "early_stopped": "101500 t12"}
+
+    def by_run(out):
+        return {line.split()[0]: line for line in out.splitlines()[1:]}
+
+    wide = run_seqtui("runs", runs_dir=runs_dir, env={"COLUMNS": "160"}).stdout
+    assert wide.splitlines()[0].split()[:3] == ["run", "status", "sweep"]
+    rows = by_run(wide)
+    for run, (status, cell) in zip(made, [("completed", cells["completed"]),
+                                          ("pruned", cells["pruned"]),
+                                          ("early_stopped", cells["early_stopped"]),
+                                          ("completed", "-")], strict=True):
+        assert rows[run].split()[1] == status and f" {cell} " in rows[run]
+    assert rows[made[3]].split()[2:4] == ["-", "demo"]  # a run of its own
+
+    out = run_seqtui("runs", runs_dir=runs_dir, env={"COLUMNS": "80"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split()[:3] == ["run", "status", "sweep"] and "val acc" in lines[0]
+    rows = by_run(out.stdout)
+    assert set(rows) == set(made)  # every id whole: what a user types next
+    assert rows[made[1]].split()[1:3] == ["pruned", "12-01_094000"]
+    assert rows[made[2]].split()[1:3] == ["early_stopped", "101500"]
+    assert all(row.split()[-2:] == ["0.8765", "-"] for row in rows.values())
+
+    # The sweep cell is what `seqtui show` takes to find that sweep.
+    shown = run_seqtui("show", "12-01_094000", runs_dir=runs_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(sweeps[1])

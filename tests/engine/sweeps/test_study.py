@@ -58,3 +58,69 @@ def test_an_unreachable_storage_leaves_no_sweep_directory(tmp_path):
         create_sweep(Config(), [parse_search("model.dropout=0:0.5")], tmp_path / "runs",
                      trials=2, storage="postgresql://nobody@127.0.0.1:9/none")
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("storage", ["journal", "sqlite"])
+def test_two_controllers_asking_at_the_same_instant_run_no_more_than_the_total(tmp_path,
+                                                                               storage):
+    from seqtui.engine.sweeps.controller import Controller
+    from seqtui.engine.sweeps.study import NOT_RUN_ATTR
+
+    # A base that cannot train (flatten without a max length): each trial started fails at
+    # once, counted as a trial, with no training process.
+    base = Config()
+    base.model.preset = "flatten"
+    url = f"sqlite:///{tmp_path / 'study.db'}" if storage == "sqlite" else None
+    path = create_sweep(base, [parse_search("model.dropout=0:0.5")], tmp_path / "runs",
+                        trials=1, pruner="none", storage=url)
+    first, second = Controller(path, gpus=[]), Controller(path, gpus=[])
+    asks = first.study.ask
+
+    def ask_while_the_other_asks(*args, **kwargs):
+        # Both have counted 0 of 1 trials begun: the second asks, and starts its trial, first.
+        second.launch()
+        return asks(*args, **kwargs)
+
+    first.study.ask = ask_while_the_other_asks
+    first.launch()
+
+    assert first.started() == second.started() == 1
+    events = read_sweep(path).events
+    assert [e["trial"] for e in events if e["type"] == "trial_failed"] == [0]
+    study = load_study(read_spec(path), path)
+    [ran, extra] = study.get_trials()
+    assert ran.state == extra.state == optuna.trial.TrialState.FAIL
+    assert not ran.user_attrs.get(NOT_RUN_ATTR) and extra.user_attrs[NOT_RUN_ATTR] is True
+
+
+@pytest.mark.parametrize("pruner", ["median", "hyperband"])
+def test_a_trial_worse_than_the_others_is_asked_to_stop_as_pruned_after_its_warmup(tmp_path,
+                                                                                 pruner):
+    from seqtui.engine.runs.control import CONTROL_DIR, stop_reason
+    from seqtui.engine.runs.events import EventTail
+    from seqtui.engine.sweeps.controller import Active, Controller
+
+    base = Config()
+    base.training.epochs = 5  # hyperband: budgets 2 to 5 epochs, one bracket
+    path = create_sweep(base, [parse_search("model.dropout=0:0.5")], tmp_path / "runs",
+                        trials=2, pruner=pruner, pruner_startup=1, pruner_warmup=1)
+    controller = Controller(path, gpus=[])
+
+    def follow(number, losses):
+        run_dir = tmp_path / f"run{number}"
+        (run_dir / CONTROL_DIR).mkdir(parents=True)
+        active = Active(controller.study.ask(controller.dists), run_dir, number,
+                        EventTail(run_dir / "events.jsonl"))
+        for epoch, loss in enumerate(losses, start=1):
+            controller.report(active, {"type": "epoch_ended", "epoch": epoch,
+                                       "logs": {"val_loss": loss}})
+            if active.prune_asked:
+                break
+        return active, epoch
+
+    learner, _ = follow(0, [0.6, 0.4, 0.3, 0.25, 0.2])
+    assert not learner.prune_asked and stop_reason(learner.run_dir) is None
+    controller.study.tell(learner.trial, 0.2)
+    stuck, epoch = follow(1, [0.69, 0.69, 0.69, 0.69, 0.69])
+    assert stuck.prune_asked and epoch == 2  # not in its warm-up epoch; at the first after it
+    assert stop_reason(stuck.run_dir) == "pruned"  # the run's stop control, with the reason
