@@ -1,5 +1,6 @@
 """The real `seqtui` in a pseudo-terminal: a lone escape goes back, an arrow key's sequence is still
-an arrow, and seqtui's escape wait (ESCDELAY) is 50 ms unless the user set one."""
+an arrow, keys that arrive in one write are applied in the order typed, and seqtui's escape wait
+(ESCDELAY) is 50 ms unless the user set one."""
 
 from __future__ import annotations
 
@@ -76,13 +77,26 @@ def test_a_lone_escape_goes_back_and_an_arrow_key_is_still_an_arrow(terminal):
     terminal.write(b"?")
     terminal.wait_for(b"runs.new")  # help lists the binding ids
     terminal.write(b"\x1b")  # nothing follows: it must be the escape key
-    terminal.wait_for(b"val / test")  # the runs table's header: back on the Runs screen
+    terminal.wait_for(b"test acc")  # the runs table's header: back on the Runs screen
     terminal.settle()
 
     # The down arrow, in one write as a terminal sends it. Read as escape then "[B", it would
     # leave the cursor where it is; the detail line under the table follows the cursor.
     terminal.write(b"\x1b[B")
     terminal.wait_for(b"2026-01-01_000000_gap: completed")
+
+
+def test_keys_in_one_write_are_applied_in_the_order_typed(terminal):
+    # As a slow SSH link or a paste delivers them: a bound key (backspace, an arrow) and the
+    # characters after it in one read. The filter's text is echoed in the screen's title.
+    terminal.write(b"/")
+    terminal.settle(0.3)
+    terminal.write(b"abc")
+    terminal.wait_for(b"filter 'abc'")
+    terminal.write(b"\x7f12")  # backspace, then 1 and 2: ab12, not abc1
+    terminal.wait_for(b"filter 'ab12'")
+    terminal.write(b"\x1b[Dx\x1b[H>")  # left, x, home, >: the keys land where they point
+    terminal.wait_for(b"filter '>ab1x2'")
 
 
 def escape_delay_seen(env_value: str | None) -> str:
