@@ -199,7 +199,8 @@ def layout_problems(app) -> list[str]:
     return problems
 
 
-async def test_the_columns_fit_80_columns_whole_and_use_a_wider_terminal(runs, make_app):
+async def test_the_columns_fit_80_columns_whole_and_use_a_wider_terminal(runs, make_app,
+                                                                         shown):
     runs.finished("2026-01-01_000000_gap", preset="gap", test={"loss": 0.5, "accuracy": 0.6875})
     runs.finished("2026-01-02_000000_bilstm", status="early_stopped", validation="test")
     app = make_app(first_scan_in_thread=True)  # as a user starts it: rows come after a frame
@@ -211,6 +212,9 @@ async def test_the_columns_fit_80_columns_whole_and_use_a_wider_terminal(runs, m
         assert layout_problems(app) == []
         assert cells(app, "2026-01-02_000000_bilstm")["status"] == "early stopped"
         assert table.virtual_size.width <= 80
+        await pilot.press("h")  # the column chooser says which chosen ones have no room
+        assert "params, val loss, s/epoch" in shown(app.screen.query_one("#columns-squeezed"))
+        await pilot.press("escape")
         await pilot.resize_terminal(120, 40)
         await wait_until(pilot, lambda: "speed" in table.shown_columns)
         assert table.shown_columns[-5:] == ["epochs", "acc", "test", "val_loss", "speed"]

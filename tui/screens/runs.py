@@ -353,7 +353,9 @@ class RunsScreen(Screen):
                 self.refresh_runs(None)
 
         choices = [(column.key, column.label) for column in COLUMNS if column.key != "run"]
-        self.app.push_screen(ColumnsScreen(choices, self.hidden_columns), chosen)
+        squeezed = {key for key, _ in choices
+                    if key not in self.hidden_columns and key not in self.table.shown_columns}
+        self.app.push_screen(ColumnsScreen(choices, self.hidden_columns, squeezed), chosen)
 
     def action_toggle_archive(self) -> None:
         self.show_archive = not self.show_archive
