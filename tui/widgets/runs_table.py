@@ -48,10 +48,6 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 MIN_ID_WIDTH = 12  # a run id is never cut shorter (its date and time)
 
 
-def short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def compact_count(n: int | None) -> str:
     if not n:
         return "-"
