@@ -136,6 +136,18 @@ class SeqtuiApp(App, inherit_bindings=False):
             self.collector.input_seen()
         await super().on_event(event)
 
+    async def _on_key(self, event: events.Key) -> None:
+        """A character that comes back to the app unhandled while an input has focus was typed
+        just after the key that focused it (`/abc` in one burst: / is a screen binding, which
+        runs once its key has bubbled up, after a, b and c went to the list). It belongs in
+        the input, so it goes there; otherwise Textual's own handling (the app's bindings)."""
+        from textual.widgets import Input
+
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable:
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+
     def get_driver_class(self) -> type[Driver]:
         """On Linux and macOS, Textual's driver with escape delivered when its wait is over
         (seqtui.tui.driver); elsewhere, or with TEXTUAL_DRIVER set, Textual's choice."""

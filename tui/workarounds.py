@@ -26,6 +26,8 @@ def keep_typed_keys_in_order() -> None:
     routing, so it is fixed there. Only the focused Input's own non-priority bindings run
     early, and they are the first the app would have tried: priority bindings were checked
     before the key reached the Input, and seqtui's screens handle no key an Input binds.
+    The same routing sends the characters after a screen binding that focuses an input (`/`
+    then `abc` in one read) to the old focus; SeqtuiApp._on_key hands them to the input.
     """
     from textual.widgets import Input
 

@@ -138,7 +138,7 @@ def test_runs_at_80_columns_or_piped_keeps_val_acc_and_whole_statuses(tmp_path):
     assert all(line.split()[-3:] == ["1/10", "0.8765", "-"] for line in lines[1:])  # no test yet
     assert all(line.split()[1] in ("completed", "early_stopped") for line in lines[1:])
     assert lines[1].split()[2].startswith("stack")  # the preset gives way last
-    from seqtui.cli.cmd_show import header
+    from seqtui.cmd_show import header
     from seqtui.engine.runs.status import read_run
 
     # `seqtui show`'s first lines: at 80 columns each part is whole on a line of its own choosing.

@@ -207,20 +207,21 @@ async def test_the_columns_fit_80_columns_whole_and_use_a_wider_terminal(runs, m
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one(RunsTable)
         await wait_until(pilot, lambda: table.row_count == 2)
-        assert table.shown_columns == ["run", "status", "data", "model", "epochs", "acc",
-                                       "test"]  # params gives way first, as in `seqtui runs`
+        # params gives way first, then data (as in `seqtui runs`): "early stopped" is wide.
+        assert table.shown_columns == ["run", "status", "model", "epochs", "acc", "test"]
         assert layout_problems(app) == []
         assert cells(app, "2026-01-02_000000_bilstm")["status"] == "early stopped"
         assert table.virtual_size.width <= 80
         await pilot.press("h")  # the column chooser says which chosen ones have no room
-        assert "params, val loss, s/epoch" in shown(app.screen.query_one("#columns-squeezed"))
+        assert "data, params, val loss, s/epoch" in shown(
+            app.screen.query_one("#columns-squeezed"))
         await pilot.press("escape")
         await pilot.resize_terminal(120, 40)
         await wait_until(pilot, lambda: "speed" in table.shown_columns)
         assert table.shown_columns[-5:] == ["epochs", "acc", "test", "val_loss", "speed"]
         assert "params" in table.shown_columns and layout_problems(app) == []
         assert table.virtual_size.width == 120  # the table spans the terminal
-        assert cells(app, "2026-01-01_000000_gap")["val_loss"] == "0.5700"
+        assert cells(app, "2026-01-01_000000_gap")["val_loss"] == "0.5800"  # the lowest
 
 
 async def test_the_key_bar_shows_every_key_whole_at_80_columns(runs, make_app, shown):

@@ -227,7 +227,11 @@ class RunsScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#runs-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # Focus now, not after the keys already queued (as Widget.focus does): `/abc` in one
+        # burst types abc into the filter, not a (archive), b and c into the list.
+        self.set_focus(box)
+        if self.focused is not box:
+            box.focus()
 
     @on(Input.Changed, "#runs-filter")
     def filter_changed(self, event: Input.Changed) -> None:

@@ -135,6 +135,7 @@ def test_the_seeds_exercise_stack_has_the_expected_layers():
 def test_the_summary_table_fits_80_columns_with_its_longest_layer_names(preset):
     config = Config()
     config.model.preset = preset
+    config.tokenizer.max_length = 120  # flatten and the transformer need one
     lines = summarize(config.resolved()).table().splitlines()
     assert max(map(len, lines)) <= 78, "\n".join(lines)
     header, rule = lines[0], lines[1]
