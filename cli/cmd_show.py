@@ -6,11 +6,12 @@ import argparse
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.reports.formatting import fmt_metric
 from seqtui.engine.reports.textplot import line_plot
-from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.status import RunInfo, read_run
 from seqtui.engine.runs.store import find_run
 from seqtui.engine.sweeps.state import find_sweep
 
@@ -35,8 +36,7 @@ def handle(args: argparse.Namespace) -> int:
     run = read_run(find_run(args.run, runs_dir_of(args)))
     console = Console()
     cfg = run.config
-    console.print(f"[bold]{run.id}[/]  {run.status}  {run.preset} on {run.dataset}  "
-                  f"{(run.params or 0):,} params  {run.epochs_done}/{run.epochs_total} epochs")
+    console.print(header(run, console.width), highlight=False)
     if run.message and run.status in ("failed", "died"):
         console.print(f"[red]{run.message}[/]")
     if not run.epochs:
@@ -68,3 +68,20 @@ def handle(args: argparse.Namespace) -> int:
                                 best_x=best[0] if best else None), markup=False,
                       highlight=False)
     return 0
+
+
+def header(run: RunInfo, width: int) -> Text:
+    """The run's id, status, model, data, size and progress, in as many lines of `width` as it
+    takes, each part whole (a part cut in two by the terminal reads as two)."""
+    parts = [run.status.replace("_", " "), f"{run.preset} on {run.dataset}",
+             f"{(run.params or 0):,} params", f"{run.epochs_done}/{run.epochs_total} epochs"]
+    lines = [run.id]
+    for part in parts:
+        if len(lines[-1]) + 2 + len(part) > width:
+            lines.append(part)
+        else:
+            lines[-1] += "  " + part
+    text = Text("\n".join(lines))
+    text.stylize("bold", 0, len(run.id))
+    return text
+

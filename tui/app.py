@@ -27,7 +27,12 @@ from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
 from seqtui.tui.runqueue import read_queue
 from seqtui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-from seqtui.tui.workarounds import IdleCollector, release_closed_widgets, warm_imports
+from seqtui.tui.workarounds import (
+    IdleCollector,
+    keep_typed_keys_in_order,
+    release_closed_widgets,
+    warm_imports,
+)
 
 SCAN_SECONDS = 1.0
 COLLECT_CHECK_SECONDS = 0.1
@@ -51,7 +56,7 @@ class SeqtuiApp(App, inherit_bindings=False):
     TITLE = "seqtui"
     CSS_PATH = ["app.tcss", "runs.tcss", "new.tcss", "dashboard.tcss", "compare.tcss",
                 "sweeps.tcss"]
-    COMMANDS = App.COMMANDS | {SeqtuiCommands}
+    COMMANDS = {SeqtuiCommands}  # it lists Textual's system commands too, after seqtui's
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit"),
     ]
@@ -63,6 +68,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         `first_scan_in_thread=False` lists the runs before the first frame (tests);
         `prebuild=False` builds the New experiment form on the first `n`, not before."""
         super().__init__()
+        keep_typed_keys_in_order()
         self.runs_dir = Path(runs_dir)
         self.attach_to = attach
         self.runs: list[RunInfo] = []
@@ -73,6 +79,9 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.notifications_sent: list[str] = []
         self._statuses: dict[str, str] = {}
         self._dashboards: list[str] = []  # names of the kept dashboards, least recent first
+        # The run whose dashboard was opened last (by enter, the palette or attach): the runs
+        # list puts its cursor there when it shows again.
+        self.last_opened_run: str | None = None
         self.collector = IdleCollector()
         self._prebuild = prebuild
         self._scanning = False
@@ -126,6 +135,18 @@ class SeqtuiApp(App, inherit_bindings=False):
         if isinstance(event, events.Key | events.MouseDown):
             self.collector.input_seen()
         await super().on_event(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A character that comes back to the app unhandled while an input has focus was typed
+        just after the key that focused it (`/abc` in one burst: / is a screen binding, which
+        runs once its key has bubbled up, after a, b and c went to the list). It belongs in
+        the input, so it goes there; otherwise Textual's own handling (the app's bindings)."""
+        from textual.widgets import Input
+
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable:
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
 
     def get_driver_class(self) -> type[Driver]:
         """On Linux and macOS, Textual's driver with escape delivered when its wait is over
@@ -209,6 +230,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         from seqtui.tui.screens.dashboard import DashboardScreen
 
         name = f"dashboard:{Path(run_dir).resolve()}"
+        self.last_opened_run = Path(run_dir).name
         if not self.is_screen_installed(name):
             self.install_screen(DashboardScreen(run_dir), name)
         self._dashboards = [n for n in self._dashboards if n != name] + [name]
@@ -285,7 +307,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         from seqtui.tui.widgets.runs_table import RunsTable
 
         sections = [
-            ("Runs", [*RunsTable.BINDINGS, *RunsScreen.BINDINGS]),
+            ("Runs", [RunsTable.BINDINGS[0], *RunsScreen.BINDINGS, *RunsTable.BINDINGS[1:]]),
             ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
             ("Dashboard", DashboardScreen.BINDINGS),
             ("Compare", CompareScreen.BINDINGS),

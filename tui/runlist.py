@@ -134,8 +134,10 @@ SORT_KEYS: dict[str, Callable[[RunInfo], object]] = {
     "model": lambda r: r.preset,
     "params": lambda r: r.params,
     "epochs": lambda r: r.epochs_done,
-    "acc": lambda r: NUMBERS["val_acc"](r),  # the "val / test" column sorts by val acc
+    "acc": lambda r: NUMBERS["val_acc"](r),  # the best val acc
     "test": lambda r: NUMBERS["test_acc"](r),
+    "val_loss": lambda r: NUMBERS["val_loss"](r),
+    "speed": lambda r: r.seconds_per_epoch,
 }
 GROUPS: dict[str, Callable[[RunInfo], str]] = {
     "data": lambda r: r.dataset,

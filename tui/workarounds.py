@@ -12,6 +12,46 @@ import threading
 import time
 
 
+def keep_typed_keys_in_order() -> None:
+    """Apply an Input's own key bindings (backspace, arrows, home, ctrl+k...) when the key
+    reaches the Input, as it already does for the characters typed.
+
+    Textual inserts a typed character in `Input._on_key`, but runs a bound key's action only
+    after the key has bubbled up through every ancestor's message queue to the app
+    (Textualize/textual#6605; the same change is proposed upstream in Textualize/textual#6631).
+    When a bound key and characters arrive in one read from the terminal (a slow SSH link, a
+    paste without bracketed paste, tmux send-keys), the characters are inserted while the
+    bound key is still on its way: `abc`, then `\x7f12` in one write, gave `abc1`, not `ab12`.
+    The parser (and so seqtui's driver) delivers the keys in order; the reordering is in the
+    routing, so it is fixed there. Only the focused Input's own non-priority bindings run
+    early, and they are the first the app would have tried: priority bindings were checked
+    before the key reached the Input, and seqtui's screens handle no key an Input binds.
+    The same routing sends the characters after a screen binding that focuses an input (`/`
+    then `abc` in one read) to the old focus; SeqtuiApp._on_key hands them to the input.
+    """
+    from textual.widgets import Input
+
+    original = Input.__dict__.get("_on_key")
+    if original is None or getattr(original, "runs_own_bindings", False):
+        return
+
+    async def _on_key(self: Input, event) -> None:  # noqa: ANN001 - Textual's events.Key
+        if not event.is_printable and self.screen.focused is self:
+            chain = self.screen._modal_binding_chain
+            if chain and chain[0][0] is self:
+                for binding in chain[0][1].key_to_bindings.get(event.key, ()):
+                    if not binding.priority and await self.app.run_action(binding.action,
+                                                                          self):
+                        self._restart_blink()
+                        event.stop()
+                        event.prevent_default()
+                        return
+        await original(self, event)
+
+    _on_key.runs_own_bindings = True  # type: ignore[attr-defined]
+    Input._on_key = _on_key  # type: ignore[method-assign]
+
+
 def release_closed_widgets() -> None:
     """Let the widgets of closed screens be freed.
 

@@ -30,18 +30,29 @@ class ModelSummary:
     def trainable_params(self) -> int:
         return sum(r.params for r in self.rows if r.trainable)
 
-    def table(self) -> str:
-        """A text table in the shape of Keras's model.summary()."""
+    def table(self, width: int = 78) -> str:
+        """A text table in the shape of Keras's model.summary(), at most `width` columns wide
+        (78: an 80-column terminal, or the dashboard's Model tab in one). A `name (Type)` that
+        does not fit its column puts the type on a line of its own, as Keras's own summary
+        does, rather than pushing the other columns past the edge."""
+        shapes = [format_shape(row.output_shape) for row in self.rows]
+        counts = [f"{row.params:,}" for row in self.rows]
+        shape_width = max([len("Output Shape"), *map(len, shapes)]) + 2
+        count_width = max([len("Param #"), *map(len, counts)]) + 2
         labels = [f"{row.name} ({row.type})" for row in self.rows]
-        width = (max([32, *(len(label) + 1 for label in labels)]), 26, 12)
-        rule = "-" * sum(width)
-        lines = [f"{'Layer (type)':<{width[0]}}{'Output Shape':<{width[1]}}{'Param #':>{width[2]}}",
-                 "=" * sum(width)]
-        for row in self.rows:
+        name_width = min(max([32, *(len(label) + 1 for label in labels)]),
+                         max(width - shape_width - count_width, 16))
+        total = name_width + shape_width + count_width
+        lines = [f"{'Layer (type)':<{name_width}}{'Output Shape':<{shape_width}}"
+                 f"{'Param #':>{count_width}}", "=" * total]
+        for row, shape, count in zip(self.rows, shapes, counts, strict=True):
             label = f"{row.name} ({row.type})"
-            lines.append(f"{label:<{width[0]}}{format_shape(row.output_shape):<{width[1]}}"
-                         f"{row.params:>{width[2]},}")
-        lines += [rule, f"Total params: {self.total_params:,}",
+            wrapped = len(label) >= name_width
+            first = row.name if wrapped else label
+            lines.append(f"{first:<{name_width}}{shape:<{shape_width}}{count:>{count_width}}")
+            if wrapped:
+                lines.append(f"({row.type})")
+        lines += ["-" * total, f"Total params: {self.total_params:,}",
                   f"Trainable params: {self.trainable_params:,}",
                   f"Non-trainable params: {self.total_params - self.trainable_params:,}"]
         return "\n".join(lines)

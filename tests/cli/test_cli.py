@@ -147,6 +147,18 @@ def test_runs_at_80_columns_or_piped_keeps_val_acc_and_whole_statuses(tmp_path):
     assert lines[1].split()[2].startswith("stack")  # the preset gives way last
     assert "sweep" not in lines[0]  # no run here is a sweep's trial: no sweep column
 
+    from seqtui.cmd_show import header
+    from seqtui.engine.runs.status import read_run
+
+    # `seqtui show`'s first lines: at 80 columns each part is whole on a line of its own choosing.
+    run = read_run(next(p for p in runs_dir.iterdir() if "early_stopped" in
+                        (p / "events.jsonl").read_text()))
+    lines = header(run, 80).plain.splitlines()
+    assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
+    assert lines == [f"{run.id}  early stopped",
+                     "stacked-bilstm on tfds:ag_news_subset  1,234,567 params  1/10 epochs"]
+    assert header(run, 160).plain == "  ".join(lines)
+
 
 def test_runs_shows_each_trials_sweep_and_number_within_80_columns(tmp_path):
     import json

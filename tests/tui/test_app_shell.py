@@ -65,6 +65,26 @@ async def test_palette_runs_an_action_by_name(runs, make_app):
         assert isinstance(app.screen, NewExperimentScreen)
 
 
+async def test_palette_lists_seqtuis_actions_first_and_no_widget_internals(runs, make_app):
+    from textual.command import CommandList
+
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.5)
+        options = app.screen.query_one(CommandList)
+        names = [str(options.get_option_at_index(i).prompt).splitlines()[0]
+                 for i in range(options.option_count)]
+        assert names[:3] == ["Open the run's dashboard", "New experiment",
+                             "Mark or unmark the run for comparison, then move down"]
+        for internal in ("Cursor up", "Cursor down", "Page up", "Page down", "Top", "Home"):
+            assert internal not in names, internal
+        assert "Go to the first run" in names  # home, as seqtui binds it
+        assert names.index("Open run 2026-01-01_000000_gap") < names.index("Theme")
+        assert names.index("Quit (runs keep training)") < names.index("Theme")
+
+
 async def test_palette_opens_a_run_by_id(runs, make_app):
     runs.finished("2026-01-01_000000_gap", preset="gap")
     app = make_app()

@@ -57,7 +57,7 @@ async def test_sort_cycles_the_column_and_reverses(four, make_app):
         assert short(app)[-1] == "2026-01-03"  # stopped comes after completed
         for _ in range(5):  # data, model, params, epochs, then best val acc
             await pilot.press("o")
-        assert headers(app)[6] == "val / test▲"
+        assert headers(app)[6] == "val acc▲"
         assert short(app) == ["2026-01-01", "2026-01-04", "2026-01-03", "2026-01-02"]
         await pilot.press("O")
         assert short(app) == ["2026-01-02", "2026-01-03", "2026-01-04", "2026-01-01"]
@@ -119,7 +119,8 @@ async def test_columns_can_be_hidden_and_shown(four, make_app):
         assert isinstance(app.screen, ColumnsScreen)
         await pilot.press("down", "down", "down", "space", "enter")  # status, data, model, params
         assert isinstance(app.screen, RunsScreen)
-        assert headers(app) == ["run", "status", "data", "model", "ep", "val / test"]
+        assert headers(app) == ["run", "status", "data", "preset", "epochs", "val acc",
+                                "test acc", "val loss", "s/epoch"]
         await pilot.press("h", "down", "down", "down", "space", "escape")
         assert "params" in headers(app)
 

@@ -11,6 +11,7 @@ from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
 from seqtui.tui.screens.runs import RunsScreen
+from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.runs_table import RunsTable
 
 pytestmark = pytest.mark.anyio
@@ -162,15 +163,116 @@ def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):
     assert "\x1b]9;seqtui: run done\x07" in written
 
 
-async def test_val_and_test_accuracy_share_a_column_and_test_validation_is_marked(runs,
-                                                                                  make_app):
+def cells(app, run_id: str) -> dict[str, str]:
+    """The run's row as column key -> cell text, for the columns on screen."""
+    table = app.screen.query_one(RunsTable)
+    return {column.key.value: str(cell).strip()
+            for column, cell in zip(table.columns.values(), table.get_row(run_id), strict=True)}
+
+
+async def test_val_and_test_accuracy_have_columns_and_test_validation_is_marked(runs, make_app):
     runs.finished("2026-01-01_000000_gap", preset="gap", test={"loss": 0.5, "accuracy": 0.6875})
     runs.finished("2026-01-02_000000_seeds", preset="gap", validation="test",
                   test={"loss": 0.5, "accuracy": 0.7})
     runs.finished("2026-01-03_000000_old", preset="gap")  # no test scores: from before
     app = make_app()
     async with app.run_test(size=(80, 24)):
-        rows = {line.split()[0]: line for line in table_text(app).splitlines()}
-        assert rows["2026-01-01_000000_gap"].rstrip().endswith("0.720  0.688")
-        assert rows["2026-01-02_000000_seeds"].rstrip().endswith("0.720* 0.700")
-        assert rows["2026-01-03_000000_old"].rstrip().endswith("0.720      -")
+        assert cells(app, "2026-01-01_000000_gap")["acc"] == "0.7200"
+        assert cells(app, "2026-01-01_000000_gap")["test"] == "0.6875"
+        assert cells(app, "2026-01-02_000000_seeds")["acc"] == "0.7200*"
+        assert cells(app, "2026-01-02_000000_seeds")["test"] == "0.7000"
+        assert cells(app, "2026-01-03_000000_old")["test"] == "-"
+
+
+def layout_problems(app) -> list[str]:
+    """Cells wider than their column, and columns Textual sizes later (what made the first
+    frame read `2` for an id and `comple` for completed until the table was laid out again)."""
+    table = app.screen.query_one(RunsTable)
+    problems = []
+    for index, column in enumerate(table.columns.values()):
+        if column.auto_width:
+            problems.append(f"{column.key.value} is sized later")
+        for row in range(table.row_count):
+            text = table.get_row_at(row)[index]
+            if getattr(text, "cell_len", len(str(text))) > column.width or "…" in str(text):
+                problems.append(f"{column.key.value}: {text!s} cut to {column.width}")
+    return problems
+
+
+async def test_the_columns_fit_80_columns_whole_and_use_a_wider_terminal(runs, make_app,
+                                                                         shown):
+    runs.finished("2026-01-01_000000_gap", preset="gap", test={"loss": 0.5, "accuracy": 0.6875})
+    runs.finished("2026-01-02_000000_bilstm", status="early_stopped", validation="test")
+    app = make_app(first_scan_in_thread=True)  # as a user starts it: rows come after a frame
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(RunsTable)
+        await wait_until(pilot, lambda: table.row_count == 2)
+        # params gives way first, then data (as in `seqtui runs`): "early stopped" is wide.
+        assert table.shown_columns == ["run", "status", "model", "epochs", "acc", "test"]
+        assert layout_problems(app) == []
+        assert cells(app, "2026-01-02_000000_bilstm")["status"] == "early stopped"
+        assert table.virtual_size.width <= 80
+        await pilot.press("h")  # the column chooser says which chosen ones have no room
+        assert "data, params, val loss, s/epoch" in shown(
+            app.screen.query_one("#columns-squeezed"))
+        await pilot.press("escape")
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: "speed" in table.shown_columns)
+        assert table.shown_columns[-5:] == ["epochs", "acc", "test", "val_loss", "speed"]
+        assert "params" in table.shown_columns and layout_problems(app) == []
+        assert table.virtual_size.width == 120  # the table spans the terminal
+        assert cells(app, "2026-01-01_000000_gap")["val_loss"] == "0.5800"  # the lowest
+
+
+async def test_the_key_bar_shows_every_key_whole_at_80_columns(runs, make_app, shown):
+    app = make_app()
+    async with app.run_test(size=(80, 24)):
+        bar = app.screen.query_one(KeyBar)
+        lines = shown(bar).rstrip().splitlines()
+        assert len(lines) == 2 and bar.size.height == 2
+        assert all(len(line.rstrip()) <= 80 for line in lines)
+        words = " ".join(lines).split()
+        for description in ("Open", "New", "Mark", "Compare", "Report", "Delete", "Predict",
+                            "Filter", "Sweeps", "Help", "Quit", "palette"):
+            assert description in words, (description, lines)
+
+
+async def test_a_one_line_key_bar_leaves_keys_out_whole_and_keeps_back_help_quit(runs,
+                                                                                    make_app,
+                                                                                    shown):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    runs.finished("2026-01-02_000000_lstm", preset="lstm")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space", "space", "c")  # Compare: more keys than one line holds
+        assert isinstance(app.screen, CompareScreen)
+        text = shown(app.screen.query_one(KeyBar)).rstrip()
+        assert "\n" not in text and len(text) <= 80 and "…" not in text
+        assert text.split()[-8:] == ["esc", "Back", "?", "Help", "q", "Quit", "^p", "palette"]
+        assert "Show/hide" not in text  # the rightmost of the others went
+
+
+async def test_home_end_delete_and_coming_back_keep_the_cursor_where_it_belongs(runs,
+                                                                               make_app):
+    for day in range(1, 6):
+        runs.finished(f"2026-01-0{day}_000000_gap", preset="gap")
+    app = make_app(attach=runs.runs_dir / "2026-01-02_000000_gap")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("escape")  # the list opens on the run its dashboard showed
+        table = app.screen.query_one(RunsTable)
+        assert table.current_run_id == "2026-01-02_000000_gap"
+        await pilot.press("home")
+        assert table.current_run_id == "2026-01-05_000000_gap"
+        await pilot.press("end")
+        assert table.current_run_id == "2026-01-01_000000_gap"
+        await pilot.press("up", "up", "space")  # marks the 3rd, and moves down
+        assert table.current_run_id == "2026-01-02_000000_gap"
+        await pilot.press("up", "d", "y")  # delete the 3rd: the cursor stays at its place
+        await wait_until(pilot, lambda: table.row_count == 4)
+        assert table.current_run_id == "2026-01-02_000000_gap"
+        assert table.cursor_row == 2
+        await pilot.press("up", "enter")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("escape")
+        assert table.current_run_id == "2026-01-04_000000_gap"

@@ -1,5 +1,6 @@
 """The real `seqtui` in a pseudo-terminal: a lone escape goes back, an arrow key's sequence is still
-an arrow, and seqtui's escape wait (ESCDELAY) is 50 ms unless the user set one."""
+an arrow, keys that arrive in one write are applied in the order typed, and seqtui's escape wait
+(ESCDELAY) is 50 ms unless the user set one."""
 
 from __future__ import annotations
 
@@ -62,10 +63,10 @@ class Terminal:
 def terminal(runs, tmp_path: Path):
     runs.finished("2026-01-01_000000_gap", preset="gap")
     runs.finished("2026-01-02_000000_lstm", preset="lstm")
-    env = {**os.environ, "TERM": "xterm-256color", "SEQTUI_RUNS_DIR": str(runs.runs_dir.resolve()),
+    env = {**os.environ, "TERM": "xterm-256color", "SEQTUI_RUNS_DIR": str(runs.runs_dir),
            "SEQTUI_KEYMAP": str(tmp_path / "no-keymap.toml")}
     env.pop("ESCDELAY", None)
-    term = Terminal([], env)
+    term = Terminal([], env)  # in the test's directory: the title names ./runs, short
     term.wait_for(b"_lstm")  # the newest run is listed (and has the cursor)
     term.settle()
     yield term
@@ -76,13 +77,24 @@ def test_a_lone_escape_goes_back_and_an_arrow_key_is_still_an_arrow(terminal):
     terminal.write(b"?")
     terminal.wait_for(b"runs.new")  # help lists the binding ids
     terminal.write(b"\x1b")  # nothing follows: it must be the escape key
-    terminal.wait_for(b"val / test")  # the runs table's header: back on the Runs screen
+    terminal.wait_for(b"test acc")  # the runs table's header: back on the Runs screen
     terminal.settle()
 
     # The down arrow, in one write as a terminal sends it. Read as escape then "[B", it would
     # leave the cursor where it is; the detail line under the table follows the cursor.
     terminal.write(b"\x1b[B")
     terminal.wait_for(b"2026-01-01_000000_gap: completed")
+
+
+def test_keys_in_one_write_are_applied_in_the_order_typed(terminal):
+    # As a slow SSH link or a paste delivers them: a bound key (backspace, an arrow) and the
+    # characters after it in one read. The filter's text is echoed in the screen's title.
+    terminal.write(b"/abc")  # / focuses the filter: a, b and c are typed there, not run as keys
+    terminal.wait_for(b"filter 'abc'")
+    terminal.write(b"\x7f12")  # backspace, then 1 and 2: ab12, not abc1
+    terminal.wait_for(b"filter 'ab12'")
+    terminal.write(b"\x1b[Dx\x1b[H>")  # left, x, home, >: the keys land where they point
+    terminal.wait_for(b"filter '>ab1x2'")
 
 
 def escape_delay_seen(env_value: str | None) -> str:

@@ -47,7 +47,7 @@ class PredictScreen(Screen):
         self.waiting = False
 
     def compose(self) -> ComposeResult:
-        yield Static(f"[b]Predict[/b] with {self.run_dir.name}", id="predict-title")
+        yield Static(f"[b]Predict [/b]with {self.run_dir.name}", id="predict-title")
         yield Input(placeholder="type a sentence and press enter", id="predict-input")
         yield Static("", id="predict-status")
         yield RichLog(id="predict-answers", wrap=True, markup=False, highlight=False)

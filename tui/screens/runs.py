@@ -19,7 +19,7 @@ from seqtui.engine.runs.status import RunInfo
 from seqtui.tui.archive import ArchiveError, archive_dir, archive_run, restore_run
 from seqtui.tui.runindex import RunIndex
 from seqtui.tui.runlist import GROUPS, SORT_KEYS, FilterError, group_runs, parse_filter, sort_runs
-from seqtui.tui.runqueue import display_status
+from seqtui.tui.runqueue import dequeue, display_status
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.runs_table import COLUMNS, RunsTable
@@ -33,8 +33,8 @@ class RunsScreen(Screen):
 
     BINDINGS = [
         Binding("n", "new", "New", tooltip="New experiment", id="runs.new"),
-        Binding("space", "mark", "Mark", tooltip="Mark or unmark the run for comparison",
-                id="runs.mark"),
+        Binding("space", "mark", "Mark",
+                tooltip="Mark or unmark the run for comparison, then move down", id="runs.mark"),
         Binding("c", "compare", "Compare", tooltip="Compare the marked runs", id="runs.compare"),
         Binding("r", "report", "Report", tooltip="Write the run's report (report.md/html)",
                 id="runs.report"),
@@ -83,12 +83,20 @@ class RunsScreen(Screen):
         yield Static(id="runs-filter-error")
         yield Input(placeholder="filter: preset:bilstm status:running val_acc>0.85 or text "
                     "(escape clears)", id="runs-filter", compact=True)
-        yield KeyBar()
+        yield KeyBar(lines=2)  # every key of the home screen, even at 80 columns
 
     def on_mount(self) -> None:
         self.app.runs_signal.subscribe(self, self.refresh_runs)
         self.refresh_runs(None)
         self.query_one(RunsTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dashboard (however it was opened): the cursor goes to its run."""
+        if self.app.screen is not self:  # shown and covered at once, as by `seqtui attach`
+            return
+        run_id, self.app.last_opened_run = self.app.last_opened_run, None
+        if run_id is not None:
+            self.table.move_to_run(run_id)
 
     # ---- data ----------------------------------------------------------------------------
 
@@ -129,8 +137,10 @@ class RunsScreen(Screen):
             parts.append(f"filter {self.keep.text!r}: {len(runs)} shown")
         if self.group_by:
             parts.append(f"by {self.group_by}")
+        # The gap after the bold word is bold too: SVG renderers (rsvg) drop the leading
+        # spaces of a span, so a screenshot read "seqtuiruns".
         self.query_one("#runs-title", Static).update(
-            f"[b]seqtui[/b]  {self.app.runs_dir}  ·  " + " · ".join(parts))
+            f"[b]seqtui  [/b]{self.app.runs_dir}  ·  " + " · ".join(parts))
         self.show_detail()
         if self.show_archive and not self._archived:
             self.query_one("#runs-detail", Static).update(
@@ -217,7 +227,11 @@ class RunsScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#runs-filter", Input)
         box.add_class("-shown")
-        box.focus()
+        # Focus now, not after the keys already queued (as Widget.focus does): `/abc` in one
+        # burst types abc into the filter, not a (archive), b and c into the list.
+        self.set_focus(box)
+        if self.focused is not box:
+            box.focus()
 
     @on(Input.Changed, "#runs-filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -249,13 +263,19 @@ class RunsScreen(Screen):
         elif self.show_archive:
             self.action_toggle_archive()
 
-    def action_delete(self) -> None:
+    def stopped_run(self) -> RunInfo | None:
+        """The run under the cursor, unless it is training (deleting or moving its directory
+        would pull it from under the training process); says so then."""
         run = self.current_run()
-        if run is None:
-            return
-        if run.status == "running":
+        if run is not None and run.status == "running":
             self.notify(f"{run.id} is training; stop it from its dashboard first.",
                         severity="warning")
+            return None
+        return run
+
+    def action_delete(self) -> None:
+        run = self.stopped_run()
+        if run is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -268,8 +288,6 @@ class RunsScreen(Screen):
 
     @work(thread=True, group="delete")
     def delete_run(self, path: Path) -> None:
-        from seqtui.tui.runqueue import dequeue
-
         dequeue(path)
         try:
             shutil.rmtree(path)
@@ -309,7 +327,8 @@ class RunsScreen(Screen):
     # ---- sort, group, columns, archive ---------------------------------------------------------
 
     def sortable(self) -> list[str]:
-        return [key for key, _ in COLUMNS if key in SORT_KEYS and key not in self.hidden_columns]
+        """The columns on screen, in order (a column left out for width is not sorted by)."""
+        return [key for key in self.table.shown_columns if key in SORT_KEYS]
 
     def action_sort_next(self) -> None:
         keys = self.sortable()
@@ -337,8 +356,10 @@ class RunsScreen(Screen):
                     self.sort = DEFAULT_SORT
                 self.refresh_runs(None)
 
-        choices = [(key, label) for key, label in COLUMNS if key != "run"]
-        self.app.push_screen(ColumnsScreen(choices, self.hidden_columns), chosen)
+        choices = [(column.key, column.label) for column in COLUMNS if column.key != "run"]
+        squeezed = {key for key, _ in choices
+                    if key not in self.hidden_columns and key not in self.table.shown_columns}
+        self.app.push_screen(ColumnsScreen(choices, self.hidden_columns, squeezed), chosen)
 
     def action_toggle_archive(self) -> None:
         self.show_archive = not self.show_archive
@@ -348,20 +369,14 @@ class RunsScreen(Screen):
         self.refresh_runs(None)
 
     def action_archive(self) -> None:
-        run = self.current_run()
+        run = self.stopped_run()
         if run is None:
-            return
-        if run.status == "running":
-            self.notify(f"{run.id} is training; stop it from its dashboard first.",
-                        severity="warning")
             return
         try:
             if self.show_archive:
                 restore_run(run.path, self.app.runs_dir)
                 self.notify(f"Restored {run.id}")
             else:
-                from seqtui.tui.runqueue import dequeue
-
                 dequeue(run.path)
                 archive_run(run.path, self.app.runs_dir)
                 self.notify(f"Archived {run.id} (A shows the archive)")

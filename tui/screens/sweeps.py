@@ -113,7 +113,7 @@ class SweepsScreen(_Polling):
         if sweeps:
             table.move_cursor(row=min(current, len(sweeps) - 1))
         self.query_one("#sweeps-title", Static).update(
-            f"[b]Sweeps[/b]  {self.app.runs_dir}  ·  {len(sweeps)} sweep"
+            f"[b]Sweeps  [/b]{self.app.runs_dir}  ·  {len(sweeps)} sweep"
             f"{'s' * (len(sweeps) != 1)}  ·  enter opens one")
         self.describe()
         if not sweeps:
@@ -192,7 +192,7 @@ class SweepScreen(_Polling):
         if self.board:
             table.move_cursor(row=min(current, len(self.board) - 1))
         self.query_one("#sweep-title", Static).update(
-            f"[b]{sweep.id}[/b]  {sweep_summary(sweep)}")
+            f"[b]{sweep.id}  [/b]{sweep_summary(sweep)}")
         self.query_one(TrialPlot).show(sweep.monitor, [(t.number, t.value) for t in sweep.trials
                                                        if t.status != "failed"],
                                        minimize=sweep.direction == "minimize")

@@ -131,3 +131,27 @@ def test_the_seeds_exercise_stack_has_the_expected_layers():
     # Conv1D(128, 5) over 64 features; a BiGRU(64) over 128 (reset_after: two biases).
     assert rows[1].params == 5 * 64 * 128 + 128
     assert rows[3].params == 2 * 3 * (128 * 64 + 64 * 64 + 2 * 64)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_the_summary_table_fits_80_columns_with_its_longest_layer_names(preset):
+    config = Config()
+    config.model.preset = preset
+    config.tokenizer.max_length = 120  # flatten and the transformer need one
+    lines = summarize(config.resolved()).table().splitlines()
+    assert max(map(len, lines)) <= 78, "\n".join(lines)
+    header, rule = lines[0], lines[1]
+    assert len(rule) == len(header)  # the header spans the table: no row sticks out
+    pooled = [line for line in lines if "global_average_pooling1d" in line]
+    if pooled:  # the longest name, with its type, in its column, its figures in theirs
+        assert pooled[0].index("(None, ") == header.index("Output Shape")
+
+
+def test_a_narrow_summary_puts_a_long_layer_type_on_its_own_line():
+    config = Config()
+    config.model.preset = "gap"
+    lines = summarize(config.resolved()).table(width=60).splitlines()
+    assert max(map(len, lines)) <= 60
+    at = next(i for i, line in enumerate(lines) if line.startswith("global_average_pooling1d "))
+    assert lines[at + 1] == "(GlobalAveragePooling1D)"
+    assert lines[at].rstrip().endswith(" 0")  # its figures stay on the name's line
