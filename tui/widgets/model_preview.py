@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from seqtui.engine.config import Config
+from seqtui.engine.models.specs import layer_specs
 from seqtui.engine.models.summary import format_shape, summarize
+
+_CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN"}
+# Short names a Keras user reads at a glance (the engine's own layer classes, such as
+# MaskedConv1D, are its business), narrow enough for the preview at 80 columns.
+_NAMES = {"embedding": "Embedding", "conv1d": "Conv1D", "maxpool": "MaxPool1D",
+          "avgpool": "AvgPool1D", "globalavg": "GlobalAvg1D", "globalmax": "GlobalMax1D",
+          "flatten": "Flatten", "spatialdropout": "SpatialDrop", "dropout": "Dropout",
+          "layernorm": "LayerNorm", "positions": "Positions", "transformer": "Transformer",
+          "dense": "Dense"}
+
+
+def layer_name(spec: dict[str, Any]) -> str:
+    """A recurrent layer says its cell (BiLSTM, GRU); the rest their Keras family."""
+    kind = spec["kind"]
+    if kind in _CELLS:
+        return ("Bi" if spec.get("bidirectional") else "") + _CELLS[kind]
+    return _NAMES.get(kind, kind)
 
 
 class ModelPreview(Static):
@@ -15,22 +35,30 @@ class ModelPreview(Static):
 
     def show(self, config: Config | None, problem: str = "") -> None:
         if config is None:
-            self.update(Text(f"No preview: {problem}", style="italic"))
-            self.border_subtitle = ""  # not the last good model's count
+            self.unavailable(problem)
             return
         try:
             summary = summarize(config)
+            names = [layer_name(spec) for spec in layer_specs(config)]
         except (ValueError, TypeError, KeyError) as exc:
-            self.update(Text(f"No preview: {exc}", style="italic"))
+            self.unavailable(str(exc))
             return
+        if len(names) != len(summary.rows):
+            names = [row.type for row in summary.rows]
+        counts = [f"{row.params:,}" for row in summary.rows]
+        total = f"{summary.total_params:,}"
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=True)
-        table.add_column("layer", overflow="ellipsis", no_wrap=True, max_width=15)
-        table.add_column("output", no_wrap=True, min_width=16)
-        table.add_column("params", justify="right", no_wrap=True, min_width=9)
-        for row in summary.rows:
-            table.add_row(row.type, format_shape(row.output_shape), f"{row.params:,}")
+        table.add_column("layer", overflow="ellipsis", no_wrap=True,
+                         min_width=min(11, max(map(len, names))))
+        table.add_column("output", overflow="ellipsis", no_wrap=True)  # the first to give way
+        table.add_column("params", justify="right", no_wrap=True, min_width=len(total))
+        for name, row, count in zip(names, summary.rows, counts, strict=True):
+            table.add_row(name, format_shape(row.output_shape), count)
         table.add_section()
-        table.add_row(Text("Total", style="bold"), "", Text(f"{summary.total_params:,}",
-                                                             style="bold"))
+        table.add_row(Text("Total", style="bold"), "", Text(total, style="bold"))
         self.update(table)
-        self.border_subtitle = f"{summary.total_params:,} params"
+        self.border_subtitle = f"{total} params"
+
+    def unavailable(self, problem: str) -> None:
+        self.update(Text(f"No preview: {problem}", style="italic"))
+        self.border_subtitle = ""  # not the last good model's count
