@@ -52,6 +52,7 @@ FORM_HELP = {
     "model.units": "recurrent units or conv filters; empty: the preset's default; a comma list "
                    "stacks layers (64,32)",
     "model.layers": "the model as a layer stack instead of the preset's",
+    "name": "run name (letters, digits, . _ -); empty: the preset's name",
 }
 
 # Sweep settings, as `seqtui sweep` takes them (the TUI does not import the sweep controller).

@@ -88,10 +88,8 @@ class FormSelect(Select, inherit_bindings=False):
         self.call_after_refresh(self._open_inside, form)
 
     def _open_inside(self, form: FormScroll) -> None:
-        from textual.widgets._select import SelectOverlay
-
         room = form.region.bottom - self.region.bottom
-        self.query_one(SelectOverlay).styles.max_height = max(3, min(12, room))
+        self.query_one("SelectOverlay").styles.max_height = max(3, min(12, room))
         super().action_show_overlay()
 
 
@@ -197,7 +195,7 @@ class NewExperimentScreen(Screen):
                                      allow_blank=False, compact=True, id=f"sweep-{name}")
                 else:
                     yield Input(value="1" if name == "parallel" else "", compact=True,
-                                placeholder="10 (grid: every combination)"
+                                placeholder="default: 10"
                                 if name == "trials" else "", id=f"sweep-{name}")
             yield Static(id=f"sweep-{name}-error", classes="field-error")
 
@@ -388,18 +386,19 @@ class NewExperimentScreen(Screen):
 
     def show_status(self) -> None:
         lines: list[Text | str] = []
-        problems = [(field_for(k), m) for k, m in self.errors.items()]
-        if problems:
-            count = len(problems)
-            form_field, message = problems[0]
-            label = form_field.label if form_field else ""
-            lead = "Fix" if count == 1 else f"{count} fields to fix; first"
-            lines.append(Text(f"{lead} {label}: {message}", style="red"))
+        # Names only: each message is on the line under its field (ctrl+s goes to the first).
+        if self.errors:
+            count = len(self.errors)
+            lines.append(Text(f"{count} field{'s' * (count != 1)} to fix: "
+                              f"{', '.join(map(self.field_label, self.errors))}", style="red"))
         lines += [Text(m, style="red") for m in getattr(self, "loose", [])]
         if self.searches:
             searched = ", ".join(self.field_label(k) for k in self.searches)
             lines.append(Text(f"Sweep over {searched}: ctrl+s starts it", style="bold"))
-            lines += [Text(m, style="red") for m in self.sweep_errors.values()]
+            if self.sweep_errors:
+                lines.append(Text("to fix: " + ", ".join(
+                    self.field_label(k) if field_for(k) else k for k in self.sweep_errors),
+                    style="red"))
             if self.starting_sweep:
                 lines.append(Text("Starting the sweep...", style="italic"))
         if self.queued_here:

@@ -30,10 +30,22 @@ def layer_name(spec: dict[str, Any]) -> str:
     return _NAMES.get(kind, kind)
 
 
+def compact_shape(shape: tuple[int | None, ...]) -> str:
+    """A shape without its batch dimension, ? for a length known only at run time: 64, ?x64."""
+    return "x".join("?" if d is None else str(d) for d in shape[1:])
+
+
 class ModelPreview(Static):
-    """Redrawn whenever the form's config changes; says why when it cannot be drawn."""
+    """Redrawn whenever the form's config changes; says why when it cannot be drawn. Shapes are
+    Keras's `(None, None, 64)` where they fit, `?x64` (no batch dimension) where they do not."""
+
+    shown_config: tuple[Config | None, str] = (None, "")
+
+    def on_resize(self) -> None:
+        self.show(*self.shown_config)
 
     def show(self, config: Config | None, problem: str = "") -> None:
+        self.shown_config = (config, problem)
         if config is None:
             self.unavailable(problem)
             return
@@ -47,13 +59,17 @@ class ModelPreview(Static):
             names = [row.type for row in summary.rows]
         counts = [f"{row.params:,}" for row in summary.rows]
         total = f"{summary.total_params:,}"
+        shapes = [format_shape(row.output_shape) for row in summary.rows]
+        room = self.content_size.width or 42
+        if max(map(len, names)) + max(map(len, shapes)) + len(total) + 2 > room:
+            shapes = [compact_shape(row.output_shape) for row in summary.rows]
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=True)
         table.add_column("layer", overflow="ellipsis", no_wrap=True,
                          min_width=min(11, max(map(len, names))))
         table.add_column("output", overflow="ellipsis", no_wrap=True)  # the first to give way
         table.add_column("params", justify="right", no_wrap=True, min_width=len(total))
-        for name, row, count in zip(names, summary.rows, counts, strict=True):
-            table.add_row(name, format_shape(row.output_shape), count)
+        for name, shape, count in zip(names, shapes, counts, strict=True):
+            table.add_row(name, shape, count)
         table.add_section()
         table.add_row(Text("Total", style="bold"), "", Text(total, style="bold"))
         self.update(table)
