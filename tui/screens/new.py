@@ -151,6 +151,7 @@ class NewExperimentScreen(Screen):
         self.searches: dict[str, str] = {}  # field key -> its range, as `--search` takes it
         self.sweep_errors: dict[str, str] = {}  # field key or sweep setting -> the CLI's line
         self.starting_sweep = False
+        self.searchable = field_types()  # read once: it walks the config's type hints
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -440,7 +441,7 @@ class NewExperimentScreen(Screen):
             return
         if form_field.key in self.searches:
             self.unmark(form_field)
-        elif form_field.key in NOT_SEARCHED_HERE or form_field.key not in field_types():
+        elif form_field.key in NOT_SEARCHED_HERE or form_field.key not in self.searchable:
             why = "a sweep keeps it fixed" if form_field.key not in NOT_SEARCHED_HERE else \
                 "search the preset or the units instead"
             self.notify(f"{form_field.label} cannot be searched: {why}.", severity="warning")
@@ -483,10 +484,9 @@ class NewExperimentScreen(Screen):
         """The searched fields as a space, and the CLI's message for each that is wrong."""
         errors: dict[str, str] = {}
         params: list[Param] = []
-        types = field_types()
         for key, text in self.searches.items():
             try:
-                params.append(parse_search(f"{key}={text}", types))
+                params.append(parse_search(f"{key}={text}", self.searchable))
             except BadInput as exc:
                 errors[key] = str(exc)
         for name in ("trials", "parallel"):
