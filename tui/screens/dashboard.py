@@ -58,6 +58,8 @@ class DashboardScreen(Screen):
                 id="dash.pause"),
         Binding("escape", "back", "Back", tooltip="Back to the runs list (the run goes on)",
                 id="dash.back"),
+        Binding("N", "new_from_run", "New from run", show=False,
+                tooltip="New experiment from this run's config", id="dash.new_from_run"),
         Binding("1", "tab('curves')", "Curves", show=False, tooltip="Curves tab", id="dash.curves"),
         Binding("2", "tab('epochs')", "Epochs", show=False, tooltip="Epoch table tab",
                 id="dash.epochs"),
@@ -265,6 +267,11 @@ class DashboardScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_new_from_run(self) -> None:
+        from seqtui.tui.screens.new import open_form_from_run
+
+        open_form_from_run(self.app, self.run_dir)
 
     def action_chart(self, what: str, *args: int) -> None:
         self.query_one(CurvesPanel).change(what, *args)

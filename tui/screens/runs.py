@@ -33,6 +33,8 @@ class RunsScreen(Screen):
 
     BINDINGS = [
         Binding("n", "new", "New", tooltip="New experiment", id="runs.new"),
+        Binding("N", "new_from_run", "New from run", show=False,
+                tooltip="New experiment from this run's config", id="runs.new_from_run"),
         Binding("space", "mark", "Mark",
                 tooltip="Mark or unmark the run for comparison, then move down", id="runs.mark"),
         Binding("c", "compare", "Compare", tooltip="Compare the marked runs", id="runs.compare"),
@@ -175,6 +177,13 @@ class RunsScreen(Screen):
 
     def action_new(self) -> None:
         self.app.action_new_experiment()
+
+    def action_new_from_run(self) -> None:
+        from seqtui.tui.screens.new import open_form_from_run
+
+        run = self.current_run()
+        if run is not None:
+            open_form_from_run(self.app, run.path)
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
