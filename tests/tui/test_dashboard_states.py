@@ -24,28 +24,6 @@ def key_bar(screen) -> str:
     return str(screen.query_one("KeyBar").render())
 
 
-def stopped_in_epoch_3(runs, with_checkpoint: bool = True) -> Path:
-    """A 4-epoch run stopped at step 4 of 7 of epoch 3: two epochs kept, the third partial."""
-    config = runs.tiny("bilstm", epochs=4)
-    events = runs.start_events(config)
-    for curve in runs.OVERFIT_CURVE[:2]:
-        events.append({"type": "epoch_started", "time": runs.T0 + 10 * curve[0] - 5,
-                       "epoch": curve[0], "epochs": 4, "steps": 7})
-        events.append(runs.epoch_event(*curve, best_epoch=curve[0]))
-    events += [
-        {"type": "epoch_started", "time": runs.T0 + 25, "epoch": 3, "epochs": 4, "steps": 7},
-        {"type": "batch", "time": runs.T0 + 27, "step": 4, "steps": 7,
-         "logs": {"loss": 0.4812, "accuracy": 0.77}, "examples_per_sec": 222.0,
-         "elapsed": 2.0},
-        {"type": "epoch_ended", "time": runs.T0 + 28, "epoch": 3, "partial": True,
-         "logs": {"loss": 0.4812, "accuracy": 0.77}, "seconds": 2.5, "best_epoch": 2},
-        {"type": "run_finished", "time": runs.T0 + 29, "status": "stopped", "best_epoch": 2}]
-    path = runs.create("2026-01-01_000000_bilstm", config, events)
-    if with_checkpoint:
-        (path / "checkpoints" / "last.keras").write_bytes(b"not a real model")
-    return path
-
-
 async def test_keys_follow_the_status(runs, make_app):
     config = runs.tiny("gap")
     live = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
@@ -66,7 +44,7 @@ async def test_keys_follow_the_status(runs, make_app):
 
 
 async def test_a_stopped_run_explains_its_cut_epoch_and_offers_resume(runs, make_app, shown):
-    path = stopped_in_epoch_3(runs)
+    path = runs.stopped_mid_epoch()
     app = make_app(attach=path)
     async with app.run_test(size=(100, 30)) as pilot:
         dash = app.screen
@@ -86,7 +64,7 @@ async def test_a_stopped_run_explains_its_cut_epoch_and_offers_resume(runs, make
 
 
 async def test_r_resumes_a_stopped_run_in_a_detached_process(runs, make_app, shown):
-    path = stopped_in_epoch_3(runs)
+    path = runs.stopped_mid_epoch()
     (path / CONTROL_DIR / "stop").write_text("")
     app = make_app(attach=path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -110,7 +88,7 @@ async def test_r_resumes_a_stopped_run_in_a_detached_process(runs, make_app, sho
 
 
 async def test_resume_without_a_checkpoint_says_why_and_starts_nothing(runs, make_app):
-    path = stopped_in_epoch_3(runs, with_checkpoint=False)
+    path = runs.stopped_mid_epoch(with_checkpoint=False)
     app = make_app(attach=path)
     async with app.run_test(size=(100, 30)) as pilot:
         dash = app.screen
@@ -142,7 +120,7 @@ async def test_train_further_asks_then_raises_the_epochs(runs, make_app):
 
 
 async def test_a_resumed_run_starts_from_step_0_and_says_it_compiles(runs, make_app, shown):
-    path = stopped_in_epoch_3(runs)
+    path = runs.stopped_mid_epoch()
     app = make_app(attach=path)
     async with app.run_test(size=(100, 30)) as pilot:
         dash = app.screen

@@ -45,6 +45,6 @@ class EpochTable(DataTable):
             cells = [f"{interrupted['epoch']} cut"]
             cells += [f"{cut_logs[k]:.4f}" if cut_logs.get(k) is not None else "-" for k in keys]
             cells.append(f"{float(seconds):.1f}" if seconds is not None else "-")
-            self.add_row(*(Text(c, style="dim italic") for c in cells), key="interrupted")
+            self.add_row(*(Text(c, style="dim") for c in cells), key="interrupted")
         if self.row_count:
             self.move_cursor(row=self.row_count - 1)

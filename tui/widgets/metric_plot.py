@@ -146,10 +146,11 @@ def place_legend(plot: Text, entries: list[tuple[str, str, str, bool]]) -> Text:
     corners = [(top + 1, left + 1), (top + 1, right - width), (bottom - height, left + 1),
                (bottom - height, right - width)]
 
-    def covered(corner: tuple[int, int]) -> int:
+    def covered(corner: tuple[int, int]) -> float:
+        # Hiding a piece of the best-epoch line costs less than hiding a curve.
         row, col = corner
-        return sum(ch != " " for r in range(row, row + height)
-                   for ch in plain[r][col:col + width])
+        return sum(0.25 if ch == "│" else 1.0 for r in range(row, row + height)
+                   for ch in plain[r][col:col + width] if ch != " ")
 
     row, col = min(corners, key=covered)
     for k, (glyph, color, label, bold) in enumerate(entries):
