@@ -28,6 +28,12 @@ def smooth(values: list[float], weight: float) -> list[float]:
     return out
 
 
+def next_after(offered: list[str], current: str) -> str:
+    """The choice after `current` in `offered`, round again to the first (the metric keys)."""
+    at = offered.index(current) if current in offered else -1
+    return offered[(at + 1) % len(offered)]
+
+
 @dataclass
 class ChartView:
     """The chart settings a user changes with keys; `describe()` is the line shown above charts."""
@@ -58,6 +64,19 @@ class ChartView:
             return
         doubled = self.last_epochs * 2
         self.last_epochs = None if doubled >= epochs_seen else doubled
+
+    def control(self, what: str, *args: int, epochs_seen: int = 0) -> None:
+        """Apply one chart key: toggle_x, smoother (+1/-1), log, zoom_in, zoom_out."""
+        if what == "toggle_x":
+            self.toggle_x()
+        elif what == "smoother":
+            self.smoother(args[0])
+        elif what == "log":
+            self.log_y = not self.log_y
+        elif what == "zoom_in":
+            self.zoom_in(epochs_seen)
+        elif what == "zoom_out":
+            self.zoom_out(epochs_seen)
 
     def describe(self) -> str:
         parts = [f"x: {self.x_axis}",

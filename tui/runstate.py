@@ -51,6 +51,10 @@ class RunState:
     test: dict[str, float] | None = None  # scored once, when training ended
     # val_* measured on the test split: --validation test, or a run from before validation splits
     validated_on_test: bool = False
+    # The last epoch cut short by a stop (its epoch_ended says partial): not kept, trained again
+    # from its start on resume. Cleared when that epoch ends in full.
+    partial: Event | None = None
+    batch_seen: bool = False  # a batch since this process started: the model is compiled
 
     def feed(self, events: list[Event]) -> None:
         for event in events:
@@ -68,6 +72,15 @@ class RunState:
         if kind == "run_started":
             self.started = True
             self.outcome = None
+            self.message = ""
+            self.paused = False
+            self.batch_seen = False
+            # A resumed process starts over at step 0: nothing of the last one's batch shows.
+            self.step, self.steps, self.epoch_elapsed = 0, None, 0.0
+            self.batch_logs, self.examples_per_sec = {}, None
+            self.epoch = int(event.get("initial_epoch") or 0)
+            self.stage = f"starting again at epoch {self.epoch + 1}" if event.get("resumed") \
+                else "starting"
             self.params = event.get("params", self.params)
             self.device = str(event.get("device") or "")
             self.epochs_total = event.get("epochs", self.epochs_total)
@@ -91,7 +104,10 @@ class RunState:
             self.steps = event.get("steps") or self.steps_per_epoch
             self.step = 0
             self.epoch_elapsed = 0.0
-            self.stage = f"epoch {self.epoch}"
+            self.batch_logs, self.examples_per_sec = {}, None
+            # Keras builds the graph during the first batch (20 s for a bidirectional GRU).
+            self.stage = f"epoch {self.epoch}" if self.batch_seen else \
+                f"epoch {self.epoch}: compiling the model (the first batch builds the graph)"
             # A resumed run repeats an epoch that was cut short: its old batches go.
             for points in self.batch_points.values():
                 while points and points[-1][0] > self.epoch - 1:
@@ -102,14 +118,23 @@ class RunState:
             self.batch_logs = dict(event.get("logs") or {})
             self.examples_per_sec = event.get("examples_per_sec")
             self.epoch_elapsed = float(event.get("elapsed") or 0.0)
+            self.batch_seen = True
+            self.stage = f"epoch {self.epoch}" if not self.steps or self.step < self.steps else \
+                f"epoch {self.epoch}: validating"
             if self.steps:
                 x = self.epoch - 1 + self.step / self.steps
                 for name, value in self.batch_logs.items():
                     if value is not None:
                         add_point(self.batch_points.setdefault(name, []), (x, float(value)))
         elif kind == "epoch_ended":
-            if not event.get("partial"):
+            if event.get("partial"):
+                self.partial = event
+            else:
                 self.epochs[int(event["epoch"])] = event
+                self.stage = f"epoch {event['epoch']} done"
+                if self.partial is not None and int(self.partial.get("epoch", 0)) <= \
+                        int(event["epoch"]):
+                    self.partial = None
             self.best_epoch = event.get("best_epoch", self.best_epoch)
             self.examples_per_sec = event.get("examples_per_sec") or self.examples_per_sec
             logs = event.get("logs") or {}
@@ -154,6 +179,17 @@ class RunState:
 
     def duration(self) -> float | None:
         return run_duration(self.timing, running=self.outcome is None)
+
+    def interrupted(self) -> dict[str, Any] | None:
+        """The epoch the last process left unfinished (a stop, a crash, kill -9), while no process
+        trains: its number, the step it reached, the steps, and its partial logs when the stop
+        wrote them. None when every started epoch finished."""
+        if self.epoch <= max(self.epochs, default=0):
+            return None
+        partial = self.partial if self.partial is not None and \
+            int(self.partial.get("epoch", 0)) == self.epoch else {}
+        return {"epoch": self.epoch, "step": self.step, "steps": self.steps,
+                "logs": dict(partial.get("logs") or {}), "seconds": partial.get("seconds")}
 
     @property
     def finished_epochs(self) -> list[dict[str, Any]]:

@@ -102,6 +102,28 @@ class RunWriter:
         return self.create(run_id, config, events)
 
 
+    def stopped_mid_epoch(self, with_checkpoint: bool = True) -> Path:
+        """A 4-epoch bilstm stopped at step 4 of 7 of epoch 3: two epochs kept, one partial."""
+        config = tiny("bilstm", epochs=4)
+        events = start_events(config)
+        for curve in OVERFIT_CURVE[:2]:
+            events.append({"type": "epoch_started", "time": T0 + 10 * curve[0] - 5,
+                           "epoch": curve[0], "epochs": 4, "steps": 7})
+            events.append(epoch_event(*curve, best_epoch=curve[0]))
+        events += [
+            {"type": "epoch_started", "time": T0 + 25, "epoch": 3, "epochs": 4, "steps": 7},
+            {"type": "batch", "time": T0 + 27, "step": 4, "steps": 7,
+             "logs": {"loss": 0.4812, "accuracy": 0.77}, "examples_per_sec": 222.0,
+             "elapsed": 2.0},
+            {"type": "epoch_ended", "time": T0 + 28, "epoch": 3, "partial": True,
+             "logs": {"loss": 0.4812, "accuracy": 0.77}, "seconds": 2.5, "best_epoch": 2},
+            {"type": "run_finished", "time": T0 + 29, "status": "stopped", "best_epoch": 2}]
+        path = self.create("2026-01-01_000000_bilstm", config, events)
+        if with_checkpoint:
+            (path / "checkpoints" / "last.keras").write_bytes(b"not a real model")
+        return path
+
+
 @pytest.fixture
 def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunWriter:
     """A RunWriter on ./runs in a fresh working directory (screens show the path as 'runs')."""

@@ -4,6 +4,7 @@ panel, and of a grouped, filtered runs list.
 The system panel's figures come from this machine and change every second, so its snapshot is
 fed fixed readings (a stand-in NVML card and fixed /proc figures) with its sampling stopped; the
 tests in test_system_panel.py read the real /proc.
+A run stopped mid-epoch has one at 80x24 of its Epochs tab.
 Update after an intended change with: pytest tests/tui/test_snapshots_dash.py --snapshot-update
 """
 
@@ -95,3 +96,15 @@ def test_runs_grouped_and_filtered(runs, make_app, snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(make_app(scan=False), terminal_size=size, run_before=group_and_filter)
+
+
+def test_dashboard_stopped_mid_epoch(runs, make_app, snap_compare):
+    """Stopped in epoch 3: the key bar offers resume, the Epochs tab explains the cut epoch."""
+    app = make_app(scan=False, attach=runs.stopped_mid_epoch())
+
+    async def epochs_tab(pilot):
+        await pilot.pause(0.5)
+        await pilot.press("2")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=epochs_tab)

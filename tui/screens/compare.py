@@ -18,7 +18,8 @@ from textual.widgets import DataTable, Select, Static
 
 from seqtui.engine.config import differing_settings
 from seqtui.engine.runs.status import RunInfo
-from seqtui.tui.chartview import ChartView
+from seqtui.tui.chartview import ChartView, next_after
+from seqtui.tui.widgets.curves_panel import chart_bindings
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.metric_plot import MetricPlot
 
@@ -68,19 +69,7 @@ class CompareScreen(Screen):
                 "(again to unpin)", id="compare.baseline"),
         Binding("v", "visible", "Show/hide", tooltip="Show or hide the highlighted run's curve",
                 id="compare.visible"),
-        Binding("x", "chart('toggle_x')", "X-axis", show=False,
-                tooltip="Curves over epochs or over steps", id="compare.x_axis"),
-        Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
-                tooltip="Smooth the curves more", id="compare.smooth_more"),
-        Binding("left_square_bracket", "chart('smoother', -1)", "Rougher", show=False,
-                tooltip="Smooth the curves less", id="compare.smooth_less"),
-        Binding("l", "chart('log')", "Log y", show=False, tooltip="Log or linear y-axis",
-                id="compare.log_y"),
-        Binding("z", "chart('zoom_in')", "Zoom in", show=False,
-                tooltip="Show only the last epochs (halves the window)", id="compare.zoom_in"),
-        Binding("Z", "chart('zoom_out')", "Zoom out", show=False,
-                tooltip="Show more epochs again (doubles the window, then all)",
-                id="compare.zoom_out"),
+        *chart_bindings("compare", smoothed="the curves"),
         Binding("escape", "back", "Back", tooltip="Back to the runs list", id="compare.back"),
         Binding("question_mark", "app.help", "Help", id="compare.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit the TUI", id="compare.quit"),
@@ -121,9 +110,7 @@ class CompareScreen(Screen):
         self.redraw()
 
     def action_next_metric(self) -> None:
-        offered = self._offered
-        at = offered.index(self.metric) if self.metric in offered else -1
-        self.query_one("#compare-metric", Select).value = offered[(at + 1) % len(offered)]
+        self.query_one("#compare-metric", Select).value = next_after(self._offered, self.metric)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -150,16 +137,7 @@ class CompareScreen(Screen):
 
     def action_chart(self, what: str, *args: int) -> None:
         longest = max([r.epochs_done for r in self.runs()] or [0])
-        if what == "toggle_x":
-            self.view.toggle_x()
-        elif what == "smoother":
-            self.view.smoother(args[0])
-        elif what == "log":
-            self.view.log_y = not self.view.log_y
-        elif what == "zoom_in":
-            self.view.zoom_in(longest)
-        elif what == "zoom_out":
-            self.view.zoom_out(longest)
+        self.view.control(what, *args, epochs_seen=longest)
         self.redraw()
 
     def redraw(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,18 +21,36 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import RichLog, Static, TabbedContent, TabPane
 
-from seqtui.engine.runs.control import is_paused, request_pause, request_resume, request_stop
+from seqtui.engine.errors import BadInput
+from seqtui.engine.runs.control import (
+    CONTROL_DIR,
+    is_paused,
+    request_pause,
+    request_resume,
+    request_stop,
+)
 from seqtui.engine.runs.events import Event, EventTail
+from seqtui.engine.runs.files import write_private
 from seqtui.engine.runs.process import PID_FILE, process_alive
+from seqtui.engine.runs.status import read_run
 from seqtui.tui.runstate import RunState, overfitting_note
 from seqtui.tui.screens.confirm import ConfirmScreen
-from seqtui.tui.widgets.curves_panel import CurvesPanel
+from seqtui.tui.widgets.curves_panel import CurvesPanel, chart_bindings
 from seqtui.tui.widgets.epoch_table import EpochTable
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.progress_panel import ProgressPanel
 from seqtui.tui.widgets.system_panel import SystemPanel
 
 POLL_SECONDS = 0.25
+# "Train further" adds this many epochs, as `seqtui resume`'s hint suggests.
+FURTHER_EPOCHS = 5
+# Which keys each status offers: the others are left out of the key bar and do nothing.
+ACTION_STATUSES = {
+    "stop": ("running", "queued", "pending"),
+    "pause": ("running",),
+    "resume": ("stopped", "died", "failed"),
+    "train_further": ("completed", "early_stopped"),
+}
 TABS = ("curves", "epochs", "log", "model", "errors", "system")
 
 
@@ -56,6 +75,12 @@ class DashboardScreen(Screen):
                 id="dash.stop"),
         Binding("p", "pause", "Pause/resume", tooltip="Pause or resume between batches",
                 id="dash.pause"),
+        # One key, two meanings: only one of them is offered for a given status (check_action).
+        Binding("r", "resume", "Resume", tooltip="Continue a stopped or died run in the "
+                "background, from its last finished epoch", id="dash.resume"),
+        Binding("r", "train_further", "Train further",
+                tooltip=f"Train a finished run {FURTHER_EPOCHS} more epochs in the background "
+                "(asks first)", id="dash.train_further"),
         Binding("escape", "back", "Back", tooltip="Back to the runs list (the run goes on)",
                 id="dash.back"),
         Binding("N", "new_from_run", "New from run", show=False,
@@ -72,23 +97,11 @@ class DashboardScreen(Screen):
         Binding("6", "tab('system')", "System", show=False,
                 tooltip="CPU, memory and GPUs of the machine and of the training process",
                 id="dash.system"),
-        Binding("x", "chart('toggle_x')", "X-axis", show=False,
-                tooltip="Curves over epochs or over steps", id="dash.x_axis"),
-        Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
-                tooltip="Smooth the step line more", id="dash.smooth_more"),
-        Binding("left_square_bracket", "chart('smoother', -1)", "Rougher", show=False,
-                tooltip="Smooth the step line less", id="dash.smooth_less"),
-        Binding("l", "chart('log')", "Log y", show=False, tooltip="Log or linear y-axis",
-                id="dash.log_y"),
+        *chart_bindings("dash", smoothed="the step line"),
         Binding("m", "chart('metric', 0)", "Metric", show=False,
                 tooltip="Next metric in the left chart", id="dash.metric_left"),
         Binding("M", "chart('metric', 1)", "Metric (right)", show=False,
                 tooltip="Next metric in the right chart", id="dash.metric_right"),
-        Binding("z", "chart('zoom_in')", "Zoom in", show=False,
-                tooltip="Show only the last epochs (halves the window)", id="dash.zoom_in"),
-        Binding("Z", "chart('zoom_out')", "Zoom out", show=False,
-                tooltip="Show more epochs again (doubles the window, then all)",
-                id="dash.zoom_out"),
         Binding("question_mark", "app.help", "Help", tooltip="Every key", id="dash.help"),
         Binding("q", "app.quit", "Quit", tooltip="Quit the TUI (the run goes on)",
                 id="dash.quit"),
@@ -97,7 +110,13 @@ class DashboardScreen(Screen):
     def __init__(self, run_dir: Path) -> None:
         super().__init__()
         self.run_dir = Path(run_dir)
-        self.state = RunState()
+        try:
+            self.config = json.loads((self.run_dir / "config.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            self.config = {}
+        # The planned epochs are known from the config before the process says so.
+        planned = (self.config.get("training") or {}).get("epochs")
+        self.state = RunState(epochs_total=planned if isinstance(planned, int) else None)
         self.tail = EventTail(self.run_dir / "events.jsonl")
         self.status = "pending"
         self.alive = False
@@ -108,10 +127,9 @@ class DashboardScreen(Screen):
         self._pause_requested: bool | None = None
         self._analysis_shown = False
         self._poll_timer: Timer | None = None
-        try:
-            self.config = json.loads((self.run_dir / "config.json").read_text())
-        except (OSError, json.JSONDecodeError):
-            self.config = {}
+        # Set when this screen started a resume, until the new process's run_started is read:
+        # the run reads as starting, not as the stopped run it was, and r cannot start it twice.
+        self._resuming = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="dash-title")
@@ -121,6 +139,7 @@ class DashboardScreen(Screen):
             with TabPane("Curves", id="curves"):
                 yield CurvesPanel(id="dash-curves-panel")
             with TabPane("Epochs", id="epochs"):
+                yield Static(id="dash-epochs-note")
                 yield EpochTable(id="dash-epochs")
             with TabPane("Log", id="log"):
                 yield RichLog(id="dash-log", wrap=True, markup=False, highlight=False)
@@ -185,6 +204,9 @@ class DashboardScreen(Screen):
         changed = bool(message.events) or message.alive != self.alive \
             or message.has_pid != self.has_pid
         self.alive, self.has_pid = message.alive, message.has_pid
+        if self._resuming and (any(e.get("type") == "run_started" for e in message.events)
+                               or (not message.alive and message.has_pid)):
+            self._resuming = False
         self.state.feed(message.events)
         if message.analysis and not self._analysis_shown:
             self._analysis_shown = True
@@ -197,6 +219,8 @@ class DashboardScreen(Screen):
             self.redraw()
 
     def current_status(self) -> str:
+        if self._resuming:
+            return "running"
         if self.state.outcome is not None:
             return self.state.outcome
         if self.alive:
@@ -210,15 +234,14 @@ class DashboardScreen(Screen):
     def show_title(self) -> None:
         model = self.config.get("model", {})
         data = self.config.get("data", {})
-        params = f" · {self.state.params:,} params" if self.state.params else ""
-        device = f" · {self.state.device}" if self.state.device else ""
-        # The test score comes first: at 80 columns the end of the line is cut. The curves'
-        # legend says when validation was the test split.
         test = (self.state.test or {}).get("accuracy")
-        scored = f" · test acc {test:.4f}" if test is not None else ""
-        self.query_one("#dash-title", Static).update(
-            f"[b]{self.run_dir.name}[/b]{scored} · {model.get('preset', '?')} on "
-            f"{data.get('dataset', '?')}{params}{device}")
+        width = self.query_one("#dash-title", Static).content_region.width or self.size.width
+        self.query_one("#dash-title", Static).update(title_line(
+            self.run_dir.name, str(model.get("preset", "?")), str(data.get("dataset", "?")),
+            self.state.params, self.state.device, test, width))
+
+    def on_resize(self) -> None:
+        self.show_title()
 
     def show_model(self) -> None:
         summary = self.run_dir / "summary.txt"
@@ -240,7 +263,10 @@ class DashboardScreen(Screen):
 
     def redraw(self) -> None:
         state = self.state
-        self.status = self.current_status()
+        status = self.current_status()
+        if status != self.status:
+            self.status = status
+            self.refresh_bindings()  # the key bar offers what this status allows
         if self.status == "queued" and not state.started:
             state.stage = "waiting in the queue; it starts when the queued runs before it are done"
         self.show_title()
@@ -250,7 +276,11 @@ class DashboardScreen(Screen):
         callout = self.query_one("#dash-overfit", Static)
         callout.update(note or "")
         callout.set_class(bool(note), "-shown")
-        self.query_one(EpochTable).show(epochs, state.best_epoch)
+        cut = state.interrupted() if self.status not in ("running", "queued", "pending") else None
+        self.query_one(EpochTable).show(epochs, state.best_epoch, cut)
+        epochs_note = self.query_one("#dash-epochs-note", Static)
+        epochs_note.update(interrupted_note(cut, self.status) if cut else "")
+        epochs_note.set_class(bool(cut), "-shown")
         log = self.query_one("#dash-log", RichLog)
         for line in state.log[self._logged:]:
             log.write(line)
@@ -278,6 +308,46 @@ class DashboardScreen(Screen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Stop and pause only while the run trains, resume only once it has stopped."""
+        statuses = ACTION_STATUSES.get(action)
+        return statuses is None or self.current_status() in statuses
+
+    def action_resume(self) -> None:
+        try:
+            line = resume_in_background(self.run_dir)
+        except BadInput as exc:
+            self.notify(str(exc), title="Cannot resume", severity="warning")
+            return
+        self.started_again(line)
+
+    def action_train_further(self) -> None:
+        done = max(self.state.epochs, default=0)
+        target = done + FURTHER_EPOCHS
+        question = (f"Train {self.run_dir.name} {FURTHER_EPOCHS} more epochs, to {target} in "
+                    f"all? (`seqtui resume {self.run_dir.name} --epochs N` trains to N.)")
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                line = resume_in_background(self.run_dir, epochs=target)
+            except BadInput as exc:
+                self.notify(str(exc), title="Cannot train further", severity="warning")
+                return
+            self.config.setdefault("training", {})["epochs"] = target
+            self.state.epochs_total = target
+            self.started_again(line)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Train"), answered)
+
+    def started_again(self, line: str) -> None:
+        self._resuming = True
+        self.state.stage = "starting the training process"
+        self.notify(line, title="Resumed")
+        self.app.scan_runs()
+        self.redraw()
 
     def action_stop(self) -> None:
         status = self.current_status()
@@ -309,6 +379,89 @@ class DashboardScreen(Screen):
         else:
             request_pause(self.run_dir)
             self.notify("Pausing after the current batch…", title="Pause")
+
+
+def title_line(run_id: str, preset: str, dataset: str, params: int | None, device: str,
+               test: float | None, width: int) -> Text:
+    """The run, its test score, preset, data, parameters and device in one line of `width`:
+    the longest wording that fits, then shorter ones (a compact count, no GPU model, no dataset,
+    "test" for "test acc"), the run id cut last. The test score comes right after the id (the
+    curves' legend says when validation was the test split)."""
+    parts = {"test": f" · test acc {test:.4f}" if test is not None else "",
+             "model": f" · {preset} on {dataset}",
+             "params": f" · {params:,} params" if params is not None else "",
+             "device": f" · {device}" if device else ""}
+    # Each shortening keeps the ones before it, until the line fits.
+    shorter = [("params", f" · {compact_count(params)} params" if params is not None else ""),
+               ("device", f" · {device.split(' (')[0]}" if device else ""),
+               ("model", f" · {preset}"),
+               ("test", f" · test {test:.4f}" if test is not None else "")]
+    rest = "".join(parts.values())
+    for key, text in shorter:
+        if len(run_id) + len(rest) <= width:
+            break
+        parts[key] = text
+        rest = "".join(parts.values())
+    line = Text(run_id, style="bold")
+    room = max(8, width - len(rest))
+    if len(run_id) > room:
+        line = Text(run_id[:room - 1] + "…", style="bold")
+    return line + Text(rest)
+
+
+def compact_count(n: int) -> str:
+    """98,305 as 98.3k, 1,234,567 as 1.23M: three significant digits."""
+    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return str(n)
+
+
+def interrupted_note(cut: dict, status: str) -> str:
+    """What became of the epoch the last process left unfinished."""
+    steps = f" of {cut['steps']}" if cut.get("steps") else ""
+    how = {"stopped": "was stopped", "failed": "failed", "died": "was cut short (the process "
+           "died)"}.get(status, "did not finish")
+    return (f"Epoch {cut['epoch']} {how} at step {cut['step']}{steps}: it is not kept, and "
+            f"resuming (r) trains it again from its start.")
+
+
+def resume_in_background(run_dir: Path, epochs: int | None = None) -> str:
+    """Continue a run in the background from its last finished epoch, as `seqtui resume RUN
+    --detach [--epochs N]` does; `epochs` (more than it has done) trains a finished run further.
+
+    Returns the line to show; raises BadInput, changing nothing, when the run cannot resume.
+    """
+    from seqtui.engine.training.launch import spawn_training
+
+    run_dir = Path(run_dir)
+    info = read_run(run_dir)
+    if info.status == "running":
+        raise BadInput(f"run {info.id} is still running")
+    total = info.epochs_total
+    if epochs is not None:
+        if epochs <= info.epochs_done:
+            raise BadInput(f"run {info.id} has done {info.epochs_done} epochs already")
+        total = epochs
+    if total and info.epochs_done >= total:
+        raise BadInput(f"run {info.id} already finished all {total} epochs")
+    if not (run_dir / "checkpoints" / "last.keras").exists():
+        raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
+                       "start it again from the runs list (n)")
+    if epochs is not None:  # the resumed process reads its epochs from config.json
+        from seqtui.engine.config import Config
+
+        config = Config.from_file(run_dir / "config.json")
+        config.training.epochs = epochs
+        write_private(run_dir / "config.json", config.to_json() + "\n")
+    for name in ("stop", "stop-epoch"):
+        (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
+    request_resume(run_dir)  # a stale pause request would hold the run at its first batch
+    try:
+        spawn_training(run_dir, resume=True)
+    except OSError as exc:
+        raise BadInput(f"could not start the training process: {exc}") from None
+    return f"{info.id}: resuming from epoch {info.epochs_done + 1} in the background"
 
 
 def worker_log_tail(run_dir: Path, lines: int = 15) -> str:

@@ -8,11 +8,12 @@ import math
 import time
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Static
 
-from seqtui.tui.chartview import ChartView
+from seqtui.tui.chartview import ChartView, next_after
 from seqtui.tui.runstate import RunState
 from seqtui.tui.widgets.metric_plot import MetricPlot
 
@@ -20,6 +21,29 @@ from seqtui.tui.widgets.metric_plot import MetricPlot
 PLOT_REFRESH_SECONDS = 1.0
 DEFAULT_METRICS = ("loss", "accuracy")
 KEYS_HINT = "keys: x [ ] l m M z Z"
+# Train and validation apart without colour, as in the reports' text plots.
+TRAIN_MARKER, VAL_MARKER = "hd", "•"
+
+
+def chart_bindings(prefix: str, smoothed: str) -> list[Binding]:
+    """The chart keys the dashboard and Compare share (x-axis, smoothing, log y, zoom), each
+    screen's under its own binding ids (`prefix.x_axis`, ...) so a keymap can tell them apart;
+    `smoothed` names what the smoothing keys smooth there. Their action is `chart(what, ...)`."""
+    return [
+        Binding("x", "chart('toggle_x')", "X-axis", show=False,
+                tooltip="Curves over epochs or over steps", id=f"{prefix}.x_axis"),
+        Binding("right_square_bracket", "chart('smoother', 1)", "Smoother", show=False,
+                tooltip=f"Smooth {smoothed} more", id=f"{prefix}.smooth_more"),
+        Binding("left_square_bracket", "chart('smoother', -1)", "Rougher", show=False,
+                tooltip=f"Smooth {smoothed} less", id=f"{prefix}.smooth_less"),
+        Binding("l", "chart('log')", "Log y", show=False, tooltip="Log or linear y-axis",
+                id=f"{prefix}.log_y"),
+        Binding("z", "chart('zoom_in')", "Zoom in", show=False,
+                tooltip="Show only the last epochs (halves the window)", id=f"{prefix}.zoom_in"),
+        Binding("Z", "chart('zoom_out')", "Zoom out", show=False,
+                tooltip="Show more epochs again (doubles the window, then all)",
+                id=f"{prefix}.zoom_out"),
+    ]
 
 
 class CurvesPanel(Vertical):
@@ -46,22 +70,12 @@ class CurvesPanel(Vertical):
         """Apply one control (toggle_x, smoother, log, zoom_in, zoom_out, metric) and redraw."""
         state = self.state or RunState()
         epochs_seen = math.ceil(state.progress_epochs)
-        if what == "toggle_x":
-            self.view.toggle_x()
-        elif what == "smoother":
-            self.view.smoother(args[0])
-        elif what == "log":
-            self.view.log_y = not self.view.log_y
-        elif what == "zoom_in":
-            self.view.zoom_in(epochs_seen)
-        elif what == "zoom_out":
-            self.view.zoom_out(epochs_seen)
-        elif what == "metric":
+        if what == "metric":
             chart = args[0]
             offered = state.metrics() or list(DEFAULT_METRICS)
-            current = self.metrics()[chart]
-            at = offered.index(current) if current in offered else -1
-            self.picked[chart] = offered[(at + 1) % len(offered)]
+            self.picked[chart] = next_after(offered, self.metrics()[chart])
+        else:
+            self.view.control(what, *args, epochs_seen=epochs_seen)
         if self.state is not None:
             self.draw(self.state)
 
@@ -120,4 +134,5 @@ class CurvesPanel(Vertical):
             self.query_one(f"#{plot_id}", MetricPlot).show(
                 metric, series, best_epoch=state.best_epoch, epochs_total=state.epochs_total,
                 trace=trace, best_x=best_x, x_range=x_range,
-                xlabel="step" if steps else "epoch", log_y=view.log_y)
+                xlabel="step" if steps else "epoch", log_y=view.log_y,
+                markers={"train": TRAIN_MARKER, val: VAL_MARKER})

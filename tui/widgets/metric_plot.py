@@ -1,10 +1,17 @@
 """A training curve: named series over epochs or steps, a light per-batch line underneath, the
-best epoch marked, an optional baseline drawn distinctly."""
+best epoch marked, an optional baseline drawn distinctly.
+
+The legend is drawn here rather than by plotext, which writes it over the top-left corner of the
+data (where a loss curve starts); it goes in whichever corner of the plot has the least drawn.
+"""
 
 from __future__ import annotations
 
 import math
 
+from rich.style import Style
+from rich.text import Text
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 TRAIN_COLOR = "cyan"
@@ -12,6 +19,13 @@ VAL_COLOR = "orange"
 BATCH_COLOR = "gray"
 BEST_COLOR = "green"
 COLORS = [TRAIN_COLOR, VAL_COLOR, "magenta", "blue", "red", "yellow", "green", "white"]
+# plotext's colour names as terminal colour numbers (plotext's own table), for the legend.
+COLOR_NUMBERS = {"black": 0, "red": 1, "green": 2, "orange": 3, "blue": 4, "magenta": 5,
+                 "cyan": 6, "gray": 8, "white": 15}
+# What a plotext marker looks like in one cell: its high-definition markers draw block pieces.
+GLYPHS = {"hd": "▞", "fhd": "▞", "braille": "⣿", "dot": "•", "sd": "█"}
+# A single point drawn with a high-definition marker is a quarter block, too small to see.
+FILLED = "■"
 
 
 class MetricPlot(PlotextPlot):
@@ -39,6 +53,7 @@ class MetricPlot(PlotextPlot):
         """
         plt = self.plt
         plt.clear_figure()
+        self.legend: list[tuple[str, str, str, bool]] = []  # glyph, colour, label, bold
         # What the chart shows, by legend label: the number of points of each curve.
         self.drawn = {label: len(ys) for label, (_, ys) in series.items() if ys}
         self.series = series
@@ -63,29 +78,99 @@ class MetricPlot(PlotextPlot):
         if self.trace_points:
             plt.plot(trace[0], trace[1], color=BATCH_COLOR, marker="braille")
         markers = markers or {}
+        legend = self.legend
         for index, (label, (xs, ys)) in enumerate(series.items()):
             if not ys or label == baseline:
                 continue
-            marker = markers.get(label) or ("hd" if len(ys) > 1 else "o")
-            plt.plot(xs, ys, label=label, color=COLORS[index % len(COLORS)], marker=marker)
+            marker = markers.get(label) or "hd"
+            if len(ys) == 1 and marker in GLYPHS and marker != "dot":
+                marker = FILLED
+            color = COLORS[index % len(COLORS)]
+            plt.plot(xs, ys, color=color, marker=marker)
+            legend.append((GLYPHS.get(marker, marker), color, label, False))
         if baseline is not None and series.get(baseline, ([], []))[1]:
             xs, ys = series[baseline]
-            plt.plot(xs, ys, label=f"{baseline} (baseline)", color="white",
-                     marker=markers.get(baseline) or "fhd", style="bold")
+            marker = markers.get(baseline) or "fhd"
+            plt.plot(xs, ys, color="white", marker=marker, style="bold")
+            legend.append((GLYPHS.get(marker, marker), "white", f"{baseline} (baseline)", True))
         if x_range is None:
             last = max([int(max(xs)) for xs, ys in series.values() if xs] or [1])
-            right = max(last, epochs_total or 0, 2)
-            plt.xlim(1, right)
-            step = max(1, right // 10)
-            plt.xticks(list(range(1, right + 1, step)))
+            low, high = 1.0, float(max(last, epochs_total or 0, 2))
         else:
-            plt.xlim(*x_range)
+            low, high = x_range
+        best = None
         if best_epoch is not None:
             best = best_x if best_x is not None else best_epoch
-            if x_range is None or x_range[0] <= best <= x_range[1]:
-                plt.vline(best, BEST_COLOR)
+            if not low <= best <= high:
+                best = None
+        if best is not None:
+            # A best-epoch line on the first or last column would lie on the frame and double
+            # it: the axis gets two columns of room beyond it.
+            column = (high - low) / max(self.size.width - 10, 10)
+            low = min(low, best - 2 * column)
+            high = max(high, best + 2 * column)
+        plt.xlim(low, high)
+        if xlabel == "epoch":
+            # Epochs are whole numbers, even when step lines share the axis.
+            first, last = math.ceil(low - 1e-9), math.floor(high + 1e-9)
+            step = max(1, math.ceil((last - first + 1) / 10))
+            plt.xticks(list(range(first, last + 1, step)))
+        if best is not None:
+            plt.vline(best, BEST_COLOR)
         plt.xlabel(xlabel)
         self.refresh()
+
+    def render(self) -> RenderResult:
+        rendered = super().render()
+        if not getattr(self, "legend", None) or not isinstance(rendered, Text):
+            return rendered
+        return place_legend(rendered, self.legend)
+
+
+def place_legend(plot: Text, entries: list[tuple[str, str, str, bool]]) -> Text:
+    """The plot with its legend written into the corner of the frame that covers the fewest
+    drawn cells (top left first on a tie), or unchanged when the frame is too small for it."""
+    lines = list(plot.split("\n", allow_blank=True))
+    plain = [line.plain for line in lines]
+    top = next((i for i, row in enumerate(plain) if "┌" in row), None)
+    if top is None or "┐" not in plain[top]:
+        return plot
+    bottom = next((i for i in range(top + 1, len(plain)) if "└" in plain[i]), None)
+    left, right = plain[top].index("┌"), plain[top].rindex("┐")
+    if bottom is None:
+        return plot
+    cells = [f" {glyph * 2} {label} " for glyph, _, label, _ in entries]
+    width, height = max(len(c) for c in cells), len(cells)
+    if height > bottom - top - 1 or width > right - left - 1:
+        return plot
+    corners = [(top + 1, left + 1), (top + 1, right - width), (bottom - height, left + 1),
+               (bottom - height, right - width)]
+
+    def covered(corner: tuple[int, int]) -> float:
+        # Hiding a piece of the best-epoch line costs less than hiding a curve.
+        row, col = corner
+        return sum(0.25 if ch == "│" else 1.0 for r in range(row, row + height)
+                   for ch in plain[r][col:col + width] if ch != " ")
+
+    row, col = min(corners, key=covered)
+    for k, (glyph, color, label, bold) in enumerate(entries):
+        line = lines[row + k]
+        background = Style(bgcolor=_style_at(line, col).bgcolor)
+        number = COLOR_NUMBERS.get(color)
+        tint = Style(color=f"color({number})" if number is not None else color, bold=bold)
+        entry = Text(" ", style=background)
+        entry.append(glyph * 2, style=background + tint)
+        entry.append(f" {label}".ljust(width - 3), style=background + Style(bold=bold))
+        lines[row + k] = line[:col] + entry + line[col + width:]
+    return Text("\n").join(lines)
+
+
+def _style_at(line: Text, offset: int) -> Style:
+    style = Style.null()
+    for span in line.spans:
+        if span.start <= offset < span.end and isinstance(span.style, Style):
+            style += span.style
+    return style
 
 
 def log_ticks(plt, logs: list[float], count: int = 5) -> None:
