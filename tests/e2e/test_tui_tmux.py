@@ -101,7 +101,8 @@ def test_start_quit_attach_stop_in_a_real_terminal(tmux, tmp_path: Path):
     tmux.wait_for("tui", "Model preview", timeout=15)
     tmux.keys("tui", *form_keys({
         "data.demo_size": "200", "model.preset": "choose:gap", "model.embedding_dim": "8",
-        "model.dense_units": "8", "training.epochs": "400", "training.batch_size": "32"}))
+        "model.dense_units": "8", "training.epochs": "400", "training.batch_size": "32",
+        "training.early_stopping": "0"}))  # it trains until it is stopped
     tmux.wait_for("tui", "80,081 params", timeout=5)  # the preview followed the form
     tmux.keys("tui", "C-s")
     tmux.wait_for("tui", "gap on demo", timeout=20)
