@@ -310,13 +310,3 @@ def differing_settings(configs: list[dict[str, Any]]) -> list[str]:
     flats = [flatten(c) for c in configs]
     keys = sorted({k for f in flats for k in f} - {"schema_version"})
     return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flats}) > 1]
-
-
-def __getattr__(name: str) -> Any:
-    # The field rules moved to config_rules, which imports this schema; a lazy name keeps
-    # `from seqtui.engine.config import field_errors` working without an import cycle.
-    if name == "field_errors":
-        from seqtui.engine.config_rules import field_errors
-
-        return field_errors
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,8 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from seqtui.engine.config import DEFAULT_UNITS, PRESETS, Config, field_errors
+from seqtui.engine.config import DEFAULT_UNITS, PRESETS, Config
+from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput, DataError
 from seqtui.engine.sweeps.space import Param, check_space, field_types, parse_search
 from seqtui.tui.formfields import (
