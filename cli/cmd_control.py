@@ -19,6 +19,7 @@ from seqtui.cli import add_runs_dir, runs_dir_of
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.control import CONTROL_DIR, is_paused, request_resume, request_stop
 from seqtui.engine.runs.process import PID_FILE
+from seqtui.engine.runs.resume import prepare_resume
 from seqtui.engine.runs.status import read_run
 from seqtui.engine.runs.store import find_run
 from seqtui.engine.sweeps.state import find_sweep
@@ -76,16 +77,6 @@ def handle_stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _set_epochs(run_dir: Path, epochs: int) -> None:
-    """config.json says what the run trains to: the resumed process reads its epochs there."""
-    from seqtui.engine.config import Config
-    from seqtui.engine.runs.files import write_private
-
-    config = Config.from_file(run_dir / "config.json")
-    config.training.epochs = epochs
-    write_private(run_dir / "config.json", config.to_json() + "\n")
-
-
 def handle_resume(args: argparse.Namespace) -> int:
     sweep = find_sweep(args.run, runs_dir_of(args))
     if sweep is not None:
@@ -98,25 +89,7 @@ def handle_resume(args: argparse.Namespace) -> int:
         request_resume(run_dir)
         print(f"{info.id}: was paused; training goes on")
         return 0
-    if info.status == "running":
-        raise BadInput(f"run {info.id} is still running; `seqtui attach {info.id}` follows it")
-    if args.epochs is not None:
-        if args.epochs <= info.epochs_done:
-            raise BadInput(f"--epochs {args.epochs}: run {info.id} has done {info.epochs_done} "
-                           f"epochs already; give more, e.g. --epochs {info.epochs_done + 5}")
-        info.epochs_total = args.epochs
-    if info.epochs_total and info.epochs_done >= info.epochs_total:
-        raise BadInput(f"run {info.id} already finished all {info.epochs_total} epochs; "
-                       f"`seqtui resume {info.id} --epochs {info.epochs_total + 5}` trains it "
-                       "further")
-    if not (run_dir / "checkpoints" / "last.keras").exists():
-        raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
-                       f"start it again: seqtui train --config {run_dir / 'config.json'}")
-    if args.epochs is not None:  # written once every check passed: a refusal changes nothing
-        _set_epochs(run_dir, args.epochs)
-    for name in ("stop", "stop-epoch"):
-        (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
-    request_resume(run_dir)  # a stale pause request would hold the run at its first batch
+    info = prepare_resume(run_dir, args.epochs)
     if args.detach:
         from seqtui.engine.training.launch import spawn_training
 

@@ -23,16 +23,14 @@ from textual.widgets import RichLog, Static, TabbedContent, TabPane
 
 from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.control import (
-    CONTROL_DIR,
     is_paused,
     request_pause,
     request_resume,
     request_stop,
 )
 from seqtui.engine.runs.events import Event, EventTail
-from seqtui.engine.runs.files import write_private
 from seqtui.engine.runs.process import PID_FILE, process_alive
-from seqtui.engine.runs.status import read_run
+from seqtui.engine.runs.resume import prepare_resume
 from seqtui.tui.runstate import RunState, overfitting_note
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.widgets.curves_panel import CurvesPanel, chart_bindings
@@ -434,29 +432,7 @@ def resume_in_background(run_dir: Path, epochs: int | None = None) -> str:
     """
     from seqtui.engine.training.launch import spawn_training
 
-    run_dir = Path(run_dir)
-    info = read_run(run_dir)
-    if info.status == "running":
-        raise BadInput(f"run {info.id} is still running")
-    total = info.epochs_total
-    if epochs is not None:
-        if epochs <= info.epochs_done:
-            raise BadInput(f"run {info.id} has done {info.epochs_done} epochs already")
-        total = epochs
-    if total and info.epochs_done >= total:
-        raise BadInput(f"run {info.id} already finished all {total} epochs")
-    if not (run_dir / "checkpoints" / "last.keras").exists():
-        raise BadInput(f"run {info.id} has no checkpoint to resume from (no epoch finished); "
-                       "start it again from the runs list (n)")
-    if epochs is not None:  # the resumed process reads its epochs from config.json
-        from seqtui.engine.config import Config
-
-        config = Config.from_file(run_dir / "config.json")
-        config.training.epochs = epochs
-        write_private(run_dir / "config.json", config.to_json() + "\n")
-    for name in ("stop", "stop-epoch"):
-        (run_dir / CONTROL_DIR / name).unlink(missing_ok=True)
-    request_resume(run_dir)  # a stale pause request would hold the run at its first batch
+    info = prepare_resume(run_dir, epochs, start_again="from the runs list (n)")
     try:
         spawn_training(run_dir, resume=True)
     except OSError as exc:
