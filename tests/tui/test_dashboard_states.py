@@ -164,6 +164,10 @@ def test_the_header_fits_80_columns_and_keeps_the_device():
         assert len(line) <= 78, line
         assert line.endswith("· cpu" if device == "cpu" else "· gpu:0"), line
         assert "test" in line and "0.7175" in line
+    # A plain run at 80 columns (78 inside the borders) keeps its dataset.
+    plain = title_line("2026-12-01_151900_bilstm", "bilstm", "demo", 86_145, "cpu", 0.9081, 78)
+    assert plain.plain == "2026-12-01_151900_bilstm · test 0.9081 · bilstm on demo · 86.1k " \
+        "params · cpu"
     roomy = title_line("2026-01-01_100000_bilstm", "bilstm", "demo", 98_305, "cpu", None, 118)
     assert roomy.plain == "2026-01-01_100000_bilstm · bilstm on demo · 98,305 params · cpu"
 
@@ -178,7 +182,7 @@ async def test_the_dashboard_header_at_80_columns_shows_the_device(runs, make_ap
     app = make_app(attach=path)
     async with app.run_test(size=(80, 24)) as pilot:
         title = app.screen.query_one("#dash-title")
-        await wait_until(pilot, lambda: "test acc" in shown(title))
+        await wait_until(pilot, lambda: "test 0.7175" in shown(title))
         assert shown(title).strip().endswith("· gpu:0 (Tesla T4)") or \
             shown(title).strip().endswith("· gpu:0")
 

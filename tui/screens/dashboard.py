@@ -382,9 +382,10 @@ class DashboardScreen(Screen):
 def title_line(run_id: str, preset: str, dataset: str, params: int | None, device: str,
                test: float | None, width: int) -> Text:
     """The run, its test score, preset, data, parameters and device in one line of `width`:
-    the longest wording that fits, then shorter ones (a compact count, no GPU model, no dataset,
-    "test" for "test acc"), the run id cut last. The test score comes right after the id (the
-    curves' legend says when validation was the test split)."""
+    the longest wording that fits, then shorter ones (a compact count, no GPU model, "test" for
+    "test acc", then no dataset: rewording before dropping), the run id cut last. The test
+    score comes right after the id (the curves' legend says when validation was the test
+    split)."""
     parts = {"test": f" · test acc {test:.4f}" if test is not None else "",
              "model": f" · {preset} on {dataset}",
              "params": f" · {params:,} params" if params is not None else "",
@@ -392,8 +393,8 @@ def title_line(run_id: str, preset: str, dataset: str, params: int | None, devic
     # Each shortening keeps the ones before it, until the line fits.
     shorter = [("params", f" · {compact_count(params)} params" if params is not None else ""),
                ("device", f" · {device.split(' (')[0]}" if device else ""),
-               ("model", f" · {preset}"),
-               ("test", f" · test {test:.4f}" if test is not None else "")]
+               ("test", f" · test {test:.4f}" if test is not None else ""),
+               ("model", f" · {preset}")]
     rest = "".join(parts.values())
     for key, text in shorter:
         if len(run_id) + len(rest) <= width:
