@@ -46,14 +46,8 @@ def handle(args: argparse.Namespace) -> int:
                   key=lambda k: (k.startswith("val_"), k))
     monitor = cfg.get("training", {}).get("monitor", "val_loss")
     best = run.best(monitor)
-    table = Table(box=None, header_style="bold")
-    for column in ("epoch", *keys, "seconds"):
-        table.add_column(column, justify="right")
-    for e in run.epochs:
-        mark = " *" if best and e["epoch"] == best[0] else ""
-        table.add_row(f"{e['epoch']}{mark}", *(fmt_metric(k, e["logs"].get(k)) for k in keys),
-                      f"{e.get('seconds', 0):.1f}")
-    console.print(table)
+    for table in epoch_tables(run.epochs, keys, best[0] if best else None, console):
+        console.print(table)
     if best:
         console.print(f"* best epoch by {monitor}: {best[0]}")
     from seqtui.engine.reports.held_out import test_sentence, test_summary, validation_note
@@ -68,6 +62,45 @@ def handle(args: argparse.Namespace) -> int:
                                 best_x=best[0] if best else None), markup=False,
                       highlight=False)
     return 0
+
+
+def epoch_tables(epochs: list[dict], keys: list[str], best: int | None,
+                 console: Console) -> list[Table]:
+    """The epoch table, as one table when it fits the console, else as several (training
+    metrics, then validation ones, then halves of those) that each do: squeezed columns cut
+    every figure to "0.5…"."""
+    groups = [keys]
+    while True:
+        tables = [_epoch_table(epochs, group, best, seconds=(i == 0))
+                  for i, group in enumerate(groups)]
+        roomy = console.options.update_width(10_000)  # the width each table would take
+        widest = max(console.measure(t, options=roomy).maximum for t in tables)
+        if widest <= console.width or all(len(g) <= 1 for g in groups):
+            return tables
+        split: list[list[str]] = []
+        for group in groups:
+            train = [k for k in group if not k.startswith("val_")]
+            val = [k for k in group if k.startswith("val_")]
+            if train and val:
+                split += [train, val]
+            elif len(group) > 1:
+                half = (len(group) + 1) // 2
+                split += [group[:half], group[half:]]
+            else:
+                split.append(group)
+        groups = split
+
+
+def _epoch_table(epochs: list[dict], keys: list[str], best: int | None,
+                 seconds: bool) -> Table:
+    table = Table(box=None, header_style="bold")
+    for column in ("epoch", *keys, *(["seconds"] if seconds else [])):
+        table.add_column(column, justify="right", no_wrap=True)
+    for e in epochs:
+        mark = " *" if e["epoch"] == best else ""
+        table.add_row(f"{e['epoch']}{mark}", *(fmt_metric(k, e["logs"].get(k)) for k in keys),
+                      *([f"{e.get('seconds', 0):.1f}"] if seconds else []))
+    return table
 
 
 def header(run: RunInfo, width: int) -> Text:

@@ -224,3 +224,33 @@ def test_runs_shows_each_trials_sweep_and_number_within_80_columns(tmp_path):
     shown = run_seqtui("show", "12-01_094000", runs_dir=runs_dir)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith(sweeps[1])
+
+
+def test_show_splits_a_wide_epoch_table_instead_of_cutting_every_figure():
+    import io
+
+    from rich.console import Console
+
+    from seqtui.cmd_show import epoch_tables
+
+    names = ["loss", "accuracy", "precision", "recall", "auc"]
+    epochs = [{"epoch": e, "seconds": 1.0,
+               "logs": {**{k: 0.5 + e / 100 for k in names}, "learning_rate": 0.001,
+                        **{f"val_{k}": 0.6 for k in names}}} for e in (1, 2)]
+    keys = sorted(epochs[0]["logs"], key=lambda k: (k.startswith("val_"), k))
+
+    def shown(width: int, keys: list[str]) -> list[str]:
+        console = Console(width=width, record=True, file=io.StringIO())
+        for table in epoch_tables(epochs, keys, 2, console):
+            console.print(table)
+        return console.export_text().splitlines()
+
+    narrow = shown(80, keys)
+    assert all(len(line) <= 80 for line in narrow)
+    assert "…" not in "".join(narrow)  # every figure whole
+    assert [line.split()[0] for line in narrow if line.split()[0] == "epoch"] == ["epoch"] * 2
+    assert "val_precision" in narrow[3] and "learning_rate" in narrow[0]
+    assert narrow[2].split()[:2] == ["2", "*"]  # the best epoch is marked in each table
+    # What fits stays one table, with the seconds.
+    assert len(shown(80, ["loss", "accuracy", "val_loss", "val_accuracy"])) == 3
+    assert len(shown(200, keys)) == 3
