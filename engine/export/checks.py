@@ -1,9 +1,11 @@
 """What makes a run exportable, checked without TensorFlow so bad input is refused at once:
-a finished run, the checkpoint asked for, a words tokenizer, a free output path."""
+a finished run, the checkpoint asked for, a words tokenizer, a free output path (a .keras name
+for the Keras file)."""
 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from seqtui.engine.errors import BadInput
@@ -37,25 +39,18 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
     except (OSError, json.JSONDecodeError):
         raise BadInput(f"run {info.id} has no saved vocabulary (assets/tokenizer.json)") \
             from None
+    if fmt == "keras":
+        _keras_problem(info.id, settings, output, force)
     if settings.get("kind") == "subwords":
         raise BadInput(f"run {info.id} uses the subwords tokenizer, which cannot be put in the "
                        "graph exactly here (that needs tensorflow-text, which has no wheel for "
                        "this TensorFlow), and an approximation would score differently from "
                        "`seqtui predict`; train with --tokenizer words to export")
-    if fmt == "keras":
-        # A .keras file holds configs and weights, no code: without seqtui imported, Keras
-        # rebuilds only its own layers and functions (or a Lambda, whose bytecode it runs only
-        # with safe_mode=False). Its built-in standardisation drops apostrophes and joins the
-        # words punctuation separates, so the run's vocabulary would read other tokens.
-        raise BadInput("--format keras: a .keras file cannot hold this run's standardisation "
-                       "(Keras's own joins \"well-made\" into \"wellmade\"; seqtui's would "
-                       "need seqtui or an unsafe Lambda to load); use --format savedmodel, "
-                       "which Keras 3 loads as keras.layers.TFSMLayer(PATH)")
     if output.exists() or output.is_symlink():
         if not force:
             raise BadInput(f"-o: {output} already exists; choose another path or add --force "
                            "to replace it")
-        if output.is_dir() and not (output / "saved_model.pb").is_file():
+        if fmt == "savedmodel" and output.is_dir() and not (output / "saved_model.pb").is_file():
             # --force replaces an earlier export, never a folder of something else.
             raise BadInput(f"-o: {output} is a folder but not a SavedModel; --force only "
                            "replaces an earlier export")
@@ -64,3 +59,26 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
     if not output.parent.is_dir():
         raise BadInput(f"-o: {output.parent} is not a folder")
     return path
+
+
+def _keras_problem(run: str, settings: dict, output: Path, force: bool) -> None:
+    """What a .keras export needs besides what every export does."""
+    if settings.get("kind") != "words":
+        raise BadInput(f"--format keras: run {run} uses the {settings.get('kind')} tokenizer, "
+                       "which a .keras file cannot hold (only a words vocabulary is a Keras "
+                       "layer); train with --tokenizer words to export it as keras")
+    if output.suffix != ".keras":
+        # keras.saving.load_model reads a Keras 3 file only by this name.
+        raise BadInput(f"-o: a Keras file's name ends in .keras (keras.saving.load_model "
+                       f"reads no other); try -o {output.name}.keras")
+    if force and (output.exists() or output.is_symlink()) and not _is_keras_file(output):
+        raise BadInput(f"-o: {output} is not a Keras file; --force only replaces an earlier "
+                       "export")
+
+
+def _is_keras_file(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {"config.json", "metadata.json"} <= set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
