@@ -26,15 +26,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from seqtui.engine.errors import BadInput
-from seqtui.engine.export.checks import export_problem
+from seqtui.engine.export.checks import KERAS_BUILT_IN, KERAS_REBUILT, export_problem
 from seqtui.engine.export.savedmodel import OOV_ID, _epoch_of, _replace
 
 INFO_FILE = "seqtui.json"  # inside the .keras zip, beside Keras's own files; Keras ignores it
-# Keras's own layers that compute padded batches as seqtui trains them (they take the mask or
-# work per step), used in the export as they are.
-BUILT_IN = ("Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "Dense", "Dropout",
-            "SpatialDropout1D", "LayerNormalization", "GlobalAveragePooling1D", "Flatten")
 
 
 def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
@@ -54,12 +49,6 @@ def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     max_length = config.get("tokenizer", {}).get("max_length")
     trained = keras.models.load_model(path, safe_mode=True)
-    unknown = [layer for layer in trained.layers if not _rebuildable(layer)]
-    if unknown:
-        layer = unknown[0]
-        raise BadInput(f"--format keras: run {run_dir.name}'s layer {layer.name} "
-                       f"({type(layer).__name__}) has no exact rebuild from Keras's own layers; "
-                       "use --format savedmodel")
     tokenizer = load_tokenizer(run_dir / "assets")
     outputs = int(trained.output_shape[-1])
     count = 2 if outputs == 1 else outputs
@@ -88,11 +77,6 @@ def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return info
-
-
-def _rebuildable(layer: Any) -> bool:
-    name = type(layer).__name__
-    return name == "InputLayer" or name in BUILT_IN or name in _REBUILDS
 
 
 def _text_model(keras: Any, trained: Any, vocabulary: list[str], names: list[str],
@@ -127,7 +111,9 @@ def _text_model(keras: Any, trained: Any, vocabulary: list[str], names: list[str
         kind = type(layer).__name__
         if kind == "InputLayer":
             continue
-        if kind in _REBUILDS:
+        if kind not in KERAS_BUILT_IN + KERAS_REBUILT:  # export_problem refused it already
+            raise ValueError(f"no rebuild for layer {layer.name} ({kind})")
+        if kind in KERAS_REBUILT:
             x, mask = _REBUILDS[kind](keras, layer, x, mask)
             continue
         takes_mask = "mask" in inspect.signature(layer.call).parameters
