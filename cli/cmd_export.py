@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = add_run_command(
         sub, "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
         description="Export a finished run's model with its tokenizer in the graph: raw strings "
-                    "in, class probabilities out (signature serving_default).", handler=handle)
+                    "in, class probabilities out (a SavedModel's signature serving_default, or "
+                    "a Keras 3 file with --format keras).", handler=handle)
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
                         help="where to write the export (a folder for savedmodel, NAME.keras for "
                              "keras)")
