@@ -1,5 +1,5 @@
-"""`seqtui export RUN -o PATH`: a SavedModel that takes raw strings and returns class
-probabilities, loadable with TensorFlow alone."""
+"""`seqtui export RUN -o PATH`: a SavedModel (or with --format keras a Keras 3 file) that takes
+raw strings and returns class probabilities, loadable without seqtui."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = add_run_command(
         sub, "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
         description="Export a finished run's model with its tokenizer in the graph: raw strings "
-                    "in, class probabilities out (signature serving_default).", handler=handle)
+                    "in, class probabilities out (a SavedModel's signature serving_default, or "
+                    "a Keras 3 file with --format keras).", handler=handle)
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                        help="where to write the export (a folder for savedmodel)")
+                        help="where to write the export (a folder for savedmodel, NAME.keras for "
+                             "keras)")
     parser.add_argument("--format", default="savedmodel", metavar="FORMAT",
-                        help="savedmodel (default; TF Serving reads it as it is) or keras")
+                        help="savedmodel (default; TF Serving reads it as it is) or keras (a "
+                             "Keras 3 file)")
     parser.add_argument("--checkpoint", default="best", metavar="WHICH",
                         help="best (default: the weights predict uses) or last")
     parser.add_argument("--force", action="store_true", help="replace an earlier export")
@@ -33,6 +36,7 @@ def handle(args: argparse.Namespace) -> int:
     output = Path(args.output).expanduser()
     info = export_run(run_dir, output, args.format, args.checkpoint, args.force)
     epoch = f" (epoch {info['epoch']})" if info.get("epoch") else ""
+    how = f"signature {info['signature']}" if "signature" in info else info["load"]
     print(f"{output}: {info['checkpoint']}{epoch} of {info['run']}, classes "
-          f"{', '.join(info['class_names'])}; signature {info['signature']}")
+          f"{', '.join(info['class_names'])}; {how}")
     return EXIT_OK

@@ -15,6 +15,10 @@ from seqtui.engine.config import Config
 from seqtui.engine.runs.events import Listener
 
 TOKENIZER_FILE = "tokenizer.json"
+# The standardisation's patterns, each replaced by a space after lowercasing. Apostrophes are
+# kept ("don't" stays one word); the Keras file export rebuilds the function from these.
+LINE_BREAK = r"<br\s*/?>"
+PUNCTUATION = r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~]"
 
 
 class Tokenizer(Protocol):
@@ -34,8 +38,8 @@ class Tokenizer(Protocol):
 def standardize(texts: tf.Tensor) -> tf.Tensor:
     """Lowercase, turn HTML line breaks (IMDB's `<br />`) into spaces, strip punctuation."""
     texts = tf.strings.lower(texts)
-    texts = tf.strings.regex_replace(texts, r"<br\s*/?>", " ")
-    return tf.strings.regex_replace(texts, r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~]", " ")
+    texts = tf.strings.regex_replace(texts, LINE_BREAK, " ")
+    return tf.strings.regex_replace(texts, PUNCTUATION, " ")
 
 
 class WordsTokenizer:

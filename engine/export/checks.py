@@ -1,9 +1,11 @@
 """What makes a run exportable, checked without TensorFlow so bad input is refused at once:
-a finished run, the checkpoint asked for, a words tokenizer, a free output path."""
+a finished run, the checkpoint asked for, a words tokenizer, a free output path (a .keras name
+for the Keras file)."""
 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from seqtui.engine.errors import BadInput
@@ -11,6 +13,15 @@ from seqtui.engine.runs.status import read_run
 
 FORMATS = ("savedmodel", "keras")
 CHECKPOINTS = ("best", "last")
+# What a .keras export can hold without seqtui: Keras's own layers that compute padded batches
+# as seqtui trains them (they take the mask or work per step), used as they are...
+KERAS_BUILT_IN = ("InputLayer", "Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional",
+                  "Dense", "Dropout", "SpatialDropout1D", "LayerNormalization",
+                  "GlobalAveragePooling1D", "Flatten")
+# ...and seqtui's layers the export rebuilds from Keras's own with the same arithmetic.
+KERAS_REBUILT = ("MaskedConv1D", "MaskedPooling1D", "MaskedGlobalMaxPooling1D",
+                 "PositionEmbedding", "TransformerEncoder")
+MASK_OPS = ("NotEqual", "GetItem")
 
 
 def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
@@ -37,25 +48,18 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
     except (OSError, json.JSONDecodeError):
         raise BadInput(f"run {info.id} has no saved vocabulary (assets/tokenizer.json)") \
             from None
+    if fmt == "keras":
+        _keras_problem(info.id, path, settings, output, force)
     if settings.get("kind") == "subwords":
         raise BadInput(f"run {info.id} uses the subwords tokenizer, which cannot be put in the "
                        "graph exactly here (that needs tensorflow-text, which has no wheel for "
                        "this TensorFlow), and an approximation would score differently from "
                        "`seqtui predict`; train with --tokenizer words to export")
-    if fmt == "keras":
-        # A .keras file holds configs and weights, no code: without seqtui imported, Keras
-        # rebuilds only its own layers and functions (or a Lambda, whose bytecode it runs only
-        # with safe_mode=False). Its built-in standardisation drops apostrophes and joins the
-        # words punctuation separates, so the run's vocabulary would read other tokens.
-        raise BadInput("--format keras: a .keras file cannot hold this run's standardisation "
-                       "(Keras's own joins \"well-made\" into \"wellmade\"; seqtui's would "
-                       "need seqtui or an unsafe Lambda to load); use --format savedmodel, "
-                       "which Keras 3 loads as keras.layers.TFSMLayer(PATH)")
     if output.exists() or output.is_symlink():
         if not force:
             raise BadInput(f"-o: {output} already exists; choose another path or add --force "
                            "to replace it")
-        if output.is_dir() and not (output / "saved_model.pb").is_file():
+        if fmt == "savedmodel" and output.is_dir() and not (output / "saved_model.pb").is_file():
             # --force replaces an earlier export, never a folder of something else.
             raise BadInput(f"-o: {output} is a folder but not a SavedModel; --force only "
                            "replaces an earlier export")
@@ -64,3 +68,48 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
     if not output.parent.is_dir():
         raise BadInput(f"-o: {output.parent} is not a folder")
     return path
+
+
+def _keras_problem(run: str, checkpoint: Path, settings: dict, output: Path,
+                   force: bool) -> None:
+    """What a .keras export needs besides what every export does."""
+    if settings.get("kind") != "words":
+        raise BadInput(f"--format keras: run {run} uses the {settings.get('kind')} tokenizer, "
+                       "which a .keras file cannot hold (only a words vocabulary is a Keras "
+                       "layer); train with --tokenizer words, or use --format savedmodel")
+    for name, kind in _layers_of(checkpoint):
+        if kind not in KERAS_BUILT_IN + KERAS_REBUILT:
+            raise BadInput(f"--format keras: run {run}'s layer {name} ({kind}) has no exact "
+                           "rebuild from Keras's own layers, and an approximation would score "
+                           "differently from `seqtui predict`; use --format savedmodel")
+    if output.suffix != ".keras":
+        # keras.saving.load_model reads a Keras 3 file only by this name.
+        raise BadInput(f"-o: a Keras file's name ends in .keras (keras.saving.load_model "
+                       f"reads no other); try -o {output.name}.keras")
+    if force and (output.exists() or output.is_symlink()) and not _is_keras_file(output):
+        raise BadInput(f"-o: {output} is not a seqtui Keras export; --force only replaces an "
+                       "earlier export")
+
+
+def _is_keras_file(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            # An earlier export, not any Keras file: the export adds its own record.
+            return {"config.json", "metadata.json", "seqtui.json"} <= set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _layers_of(checkpoint: Path) -> list[tuple[str, str]]:
+    """The (name, class) of each layer of a saved functional model, from its config alone."""
+    try:
+        with zipfile.ZipFile(checkpoint) as archive:
+            config = json.loads(archive.read("config.json"))
+        layers = config["config"]["layers"]
+        return [(str(layer["config"]["name"]), str(layer["class_name"])) for layer in layers
+                # Keras writes the masks its layers compute as ops (padding is id 0, a stride
+                # keeps every n-th step); the export computes the same masks itself.
+                if not (str(layer.get("module", "")).startswith("keras.src.ops.")
+                        and layer["class_name"] in MASK_OPS)]
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        raise BadInput(f"cannot read the model in {checkpoint}: not a Keras 3 file") from None

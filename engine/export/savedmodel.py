@@ -25,6 +25,10 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
                force: bool = False) -> dict[str, Any]:
     """Write the export to `output` (under a temporary name, renamed at the end: a failure
     leaves nothing half-written) and return what it recorded."""
+    if fmt == "keras":
+        from seqtui.engine.export.kerasfile import export_keras_file
+
+        return export_keras_file(run_dir, output, checkpoint, force)
     run_dir, output = Path(run_dir), Path(output)
     path = export_problem(run_dir, output, fmt, checkpoint, force)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

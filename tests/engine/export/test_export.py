@@ -1,12 +1,13 @@
-"""`seqtui export`: tiny real runs exported as SavedModels, loaded in a fresh process that never
-imports seqtui, score every text as `seqtui predict` does; bad input is one line and exit 2,
-with nothing written."""
+"""`seqtui export`: tiny real runs exported as SavedModels and as Keras 3 files, loaded in a fresh
+process that never imports seqtui, score every text as `seqtui predict` does; bad input is one
+line and exit 2, with nothing written."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,11 @@ import pytest
 from helpers import TINY_FLAGS, run_seqtui
 
 PRESETS = ("gap", "conv1d", "lstm", "flatten")
-TEXTS = ["the plot was dull but the acting was superb",
+# Every seqtui layer the Keras file rebuilds from Keras's own, in one stack: learned positions
+# and a Transformer block, a strided convolution, both masked poolings, a masked global max.
+STACK = "transformer(ff=8) conv1d(4,3,stride=2) maxpool(2) avgpool(3,2) bigru(4) globalmax"
+KERAS = ("gap", "conv1d", "lstm", "stack")
+TEXTS = ["the plot was dull but the acting was superb", "Well-made, isn't it? Don't miss it!",
          "although the acting was superb, the plot was dull",
          "An unexpectedly MOVING film.", "two hours I will never get back", "!!!", "...  ---",
          "zzyzx qwvrt", "<br /><br />loved it<br />"]
@@ -33,10 +38,31 @@ for name, path in json.loads(sys.argv[1]).items():
     out[name] = {"probabilities": result["probabilities"].numpy().tolist(),
                  "label": [x.decode() for x in result["label"].numpy().tolist()],
                  "inputs": list(serve.structured_input_signature[1])}
-# What `--format keras` is refused in favour of: Keras 3 reading the SavedModel as a layer.
+# Keras 3 reads the SavedModel as a layer too.
 import keras
 layer = keras.layers.TFSMLayer(json.loads(sys.argv[1])["gap"], call_endpoint="serving_default")
 out["gap in keras"] = layer(tf.constant(texts, dtype=tf.string))["probabilities"].numpy().tolist()
+out["seqtui imported"] = any(m.split(".")[0] == "seqtui" for m in sys.modules)
+print(json.dumps(out))
+"""
+
+KERAS_LOADER = r"""
+import json, sys, zipfile
+import keras
+import tensorflow as tf
+texts = json.loads(sys.stdin.read())
+out = {}
+for name, path in json.loads(sys.argv[1]).items():
+    model = keras.saving.load_model(path, safe_mode=False)
+    result = model.predict(tf.constant(texts, dtype=tf.string), verbose=0)
+    out[name] = {"probabilities": result["probabilities"].tolist(),
+                 "label": [x.decode() for x in result["label"].tolist()],
+                 "class_names": [str(x) for x in model.get_layer("label").get_vocabulary()]}
+try:  # Keras's default refuses the standardisation's Lambda
+    keras.saving.load_model(path)
+    out["safe mode"] = "loaded"
+except ValueError as exc:
+    out["safe mode"] = str(exc)
 out["seqtui imported"] = any(m.split(".")[0] == "seqtui" for m in sys.modules)
 print(json.dumps(out))
 """
@@ -62,7 +88,48 @@ def exported(tmp_path_factory):
     return runs_dir, paths
 
 
-def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, tmp_path):
+@pytest.fixture(scope="module")
+def keras_exported(exported):
+    runs_dir, paths = exported
+    out = run_seqtui("train", *TINY_FLAGS, "--demo-size", "100", "--layers", STACK,
+                     "--max-length", "40", "--epochs", "1", "--name", "stack", runs_dir=runs_dir)
+    assert out.returncode == 0, out.stderr
+    files = {name: str(Path(paths["gap"]).parent / f"{name}.keras") for name in KERAS}
+    out = run_seqtui("export", "stack", "-o", files["stack"], "--format", "keras",
+                     runs_dir=runs_dir)
+    assert out.returncode == 0, out.stderr
+    assert "keras.saving.load_model(PATH, safe_mode=False)" in out.stdout
+    from seqtui.engine.export import export_run
+
+    for name in KERAS[:-1]:  # the command's engine call, in this process: no TensorFlow start
+        export_run(next(runs_dir.glob(f"*_{name}")), Path(files[name]), "keras")
+    return runs_dir, files
+
+
+@pytest.fixture(scope="module")
+def predicted(exported):
+    """What `seqtui predict` says of every text, per run, computed once."""
+    runs_dir, _ = exported
+    cache: dict[str, list[dict]] = {}
+
+    def expected(name: str, texts: list[str]) -> list[dict]:
+        if name not in cache:
+            # `seqtui predict` itself for every text it takes (it refuses an empty argument)...
+            out = run_seqtui("predict", name, *texts[:-1], "--json", runs_dir=runs_dir)
+            assert out.returncode == 0, out.stderr
+            cache[name] = [json.loads(line) for line in out.stdout.splitlines()]
+            # ...and the same engine call for the empty text.
+            from seqtui.engine.reports.predict import Predictor
+
+            run = next(runs_dir.glob(f"*_{name}"))
+            cache[name].append(Predictor(run).predict([""])[0].to_dict())
+        assert [want["text"] for want in cache[name]] == texts
+        return cache[name]
+
+    return expected
+
+
+def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, predicted, tmp_path):
     runs_dir, paths = exported
     texts = [*TEXTS, LONG, ""]
     loaded = subprocess.run([sys.executable, "-c", LOADER, json.dumps(paths)], cwd=tmp_path,
@@ -72,16 +139,8 @@ def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, tmp_path):
     result = json.loads(loaded.stdout)
     assert result.pop("seqtui imported") is False
     in_keras = result.pop("gap in keras")
-    from seqtui.engine.reports.predict import Predictor
-
     for preset in PRESETS:
-        # `seqtui predict` itself for every text it takes (it refuses an empty argument)...
-        out = run_seqtui("predict", preset, *texts[:-1], "--json", runs_dir=runs_dir)
-        assert out.returncode == 0, out.stderr
-        expected = [json.loads(line) for line in out.stdout.splitlines()]
-        # ...and the same engine call for the empty text.
-        empty = Predictor(next(runs_dir.glob(f"*_{preset}"))).predict([""])[0].to_dict()
-        expected.append(empty)
+        expected = predicted(preset, texts)
         got = result[preset]
         assert got["inputs"] == ["text"]
         assert len(got["probabilities"]) == len(texts)
@@ -92,6 +151,51 @@ def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, tmp_path):
             assert list(want["scores"]) == ["negative", "positive"]
     for row, want in zip(in_keras, result["gap"]["probabilities"], strict=True):
         assert row == pytest.approx(want, abs=1e-6)
+
+
+def test_a_fresh_keras_process_loads_the_keras_file_and_scores_as_predict_does(
+        keras_exported, predicted, tmp_path):
+    runs_dir, files = keras_exported
+    texts = [*TEXTS, LONG, ""]
+    loaded = subprocess.run([sys.executable, "-c", KERAS_LOADER, json.dumps(files)],
+                            cwd=tmp_path, input=json.dumps(texts), capture_output=True,
+                            text=True, timeout=300,
+                            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"})
+    assert loaded.returncode == 0, loaded.stderr
+    result = json.loads(loaded.stdout)
+    assert result.pop("seqtui imported") is False
+    assert "safe_mode=False" in result.pop("safe mode")
+    for name in KERAS:
+        expected = predicted(name, texts)
+        got = result[name]
+        assert got["class_names"] == ["negative", "positive"]
+        assert len(got["probabilities"]) == len(texts)
+        for row, label, want in zip(got["probabilities"], got["label"], expected, strict=True):
+            assert row == pytest.approx(list(want["scores"].values()), abs=1e-5), \
+                (name, want["text"][:40])
+            assert label == want["label"]
+    with zipfile.ZipFile(files["stack"]) as archive:
+        info = json.loads(archive.read("seqtui.json"))
+    assert info["class_names"] == ["negative", "positive"] and info["max_length"] == 40
+    assert info["checkpoint"] == "checkpoints/best.keras" and info["epoch"] == 1
+
+
+def test_an_existing_keras_file_needs_force_and_force_replaces_only_an_export(keras_exported,
+                                                                              tmp_path):
+    runs_dir, files = keras_exported
+    target = Path(files["gap"])
+    before = target.stat().st_mtime_ns
+    out = run_seqtui("export", "gap", "-o", str(target), "--format", "keras",
+                     runs_dir=runs_dir)
+    _one_line_exit_2(out, f"-o: {target} already exists; choose another path or add --force")
+    assert target.stat().st_mtime_ns == before
+    from seqtui.engine.export import export_run
+
+    # The command's engine call (the stack's export ran the command itself).
+    export_run(next(runs_dir.glob("*_gap")), target, "keras", checkpoint="last", force=True)
+    with zipfile.ZipFile(target) as archive:
+        assert json.loads(archive.read("seqtui.json"))["checkpoint"] == "checkpoints/last.keras"
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_the_export_records_its_classes_and_checkpoint(exported):
@@ -130,10 +234,14 @@ def test_bad_exports_get_one_line_and_leave_nothing(exported, tmp_path):
     plain = tmp_path / "not-a-model"
     plain.mkdir()
     (plain / "notes.txt").write_text("mine")
+    (plain / "notes.keras").write_text("mine too")
     cases = [
         (["gap", "-o", str(tmp_path / "m"), "--format", "onnx"], "--format: 'onnx'"),
-        (["gap", "-o", str(tmp_path / "m.keras"), "--format", "keras"],
-         "--format keras: a .keras file cannot hold this run's standardisation"),
+        (["gap", "-o", str(tmp_path / "m"), "--format", "keras"],
+         "-o: a Keras file's name ends in .keras (keras.saving.load_model reads no other); "
+         "try -o m.keras"),
+        (["gap", "-o", str(plain / "notes.keras"), "--format", "keras", "--force"],
+         "notes.keras is not a seqtui Keras export; --force only replaces an earlier export"),
         (["gap", "-o", str(tmp_path / "m"), "--checkpoint", "worst"], "--checkpoint: 'worst'"),
         (["gap", "-o", str(plain), "--force"], "is a folder but not a SavedModel"),
         (["gap", "-o", str(tmp_path / "no" / "m")], "is not a folder"),
@@ -143,6 +251,7 @@ def test_bad_exports_get_one_line_and_leave_nothing(exported, tmp_path):
         _one_line_exit_2(run_seqtui("export", *args, runs_dir=runs_dir), words)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-model"]
     assert (plain / "notes.txt").read_text() == "mine"
+    assert (plain / "notes.keras").read_text() == "mine too"
 
 
 def test_a_running_run_a_run_without_checkpoint_and_a_subwords_run_are_refused(tmp_path):
@@ -174,4 +283,31 @@ def test_a_running_run_a_run_without_checkpoint_and_a_subwords_run_are_refused(t
     (sub / "assets" / "tokenizer.json").write_text(json.dumps({"kind": "subwords"}))
     _one_line_exit_2(run_seqtui("export", sub.name, "-o", str(tmp_path / "m"),
                                 runs_dir=runs_dir), "uses the subwords tokenizer")
-    assert not (tmp_path / "m").exists()
+    _one_line_exit_2(run_seqtui("export", sub.name, "-o", str(tmp_path / "m.keras"), "--format",
+                                "keras", runs_dir=runs_dir),
+                     f"--format keras: run {sub.name} uses the subwords tokenizer, which a "
+                     ".keras file cannot hold")
+
+    # Keras's own GlobalMaxPooling1D ignores the mask: no Keras file can score it as seqtui
+    # trained it, so the export names it and points to the SavedModel.
+    import keras
+
+    from seqtui.engine.data.tokenizers import WordsTokenizer
+
+    odd = create_run(Config(name="odd"), runs_dir)
+    (odd / "events.jsonl").write_text((nothing / "events.jsonl").read_text())
+    (odd / "checkpoints").mkdir(exist_ok=True)
+    tokens = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(tokens)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        x = keras.layers.GlobalMaxPooling1D(name="peak")(x)
+    keras.Model(tokens, keras.layers.Dense(1, activation="sigmoid")(x)).save(
+        odd / "checkpoints" / "best.keras")
+    (odd / "assets").mkdir(exist_ok=True)
+    WordsTokenizer(10, vocabulary=["", "[UNK]", "good", "bad"]).save(odd / "assets")
+    _one_line_exit_2(run_seqtui("export", odd.name, "-o", str(tmp_path / "m.keras"),
+                                "--format", "keras", runs_dir=runs_dir),
+                     f"--format keras: run {odd.name}'s layer peak (GlobalMaxPooling1D) has no "
+                     "exact rebuild from Keras's own layers, and an approximation would score "
+                     "differently from `seqtui predict`; use --format savedmodel")
+    assert not (tmp_path / "m").exists() and not (tmp_path / "m.keras").exists()
