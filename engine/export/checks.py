@@ -1,5 +1,6 @@
 """What makes a run exportable, checked without TensorFlow so bad input is refused at once:
-a finished run, the checkpoint asked for, a words tokenizer, a free output path."""
+a finished run, the checkpoint asked for, a tokenizer the graph can hold exactly, a free output
+path."""
 
 from __future__ import annotations
 
@@ -38,10 +39,11 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
         raise BadInput(f"run {info.id} has no saved vocabulary (assets/tokenizer.json)") \
             from None
     if settings.get("kind") == "subwords":
-        raise BadInput(f"run {info.id} uses the subwords tokenizer, which cannot be put in the "
-                       "graph exactly here (that needs tensorflow-text, which has no wheel for "
-                       "this TensorFlow), and an approximation would score differently from "
-                       "`seqtui predict`; train with --tokenizer words to export")
+        from seqtui.engine.export.wordpiece import subword_problem
+
+        problem = subword_problem(run_dir / "assets")
+        if problem:
+            raise BadInput(f"run {info.id} {problem}")
     if fmt == "keras":
         # A .keras file holds configs and weights, no code: without seqtui imported, Keras
         # rebuilds only its own layers and functions (or a Lambda, whose bytecode it runs only
