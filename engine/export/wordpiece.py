@@ -25,8 +25,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from seqtui.engine.data.common import cache_dir
 
 UNK = "[UNK]"
 PREFIX = "##"
@@ -107,7 +111,45 @@ def char_tables() -> dict[str, Any]:
     `space` (what its Whitespace pre-tokenizer drops: Oniguruma's `\\s`), `word` (what it joins
     into words: `\\w`; every other character is punctuation, joined into runs), and its
     Lowercase normalizer as `lower` (one character to one) and `expand` (one to several).
-    A few seconds; once per process."""
+    Reading them takes a few seconds, so they are kept in the cache, per `tokenizers` version
+    (its regular expression engine and Unicode tables are compiled into it)."""
+    import tokenizers
+
+    path = cache_dir() / "wordpiece" / f"chars-{tokenizers.__version__}-v1.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        return {"space": saved["space"], "word": _expand_ranges(saved["word"]),
+                "lower": {int(k): v for k, v in saved["lower"].items()},
+                "expand": saved["expand"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    tables = _read_char_tables()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({**tables, "word": _ranges(tables["word"])}, out)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the seconds again next time
+        pass
+    return tables
+
+
+def _ranges(codepoints: list[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return ranges
+
+
+def _expand_ranges(ranges: list[list[int]]) -> list[int]:
+    return [cp for a, b in ranges for cp in range(a, b + 1)]
+
+
+def _read_char_tables() -> dict[str, Any]:
     from tokenizers import normalizers, pre_tokenizers
 
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
@@ -148,14 +190,8 @@ def char_tables() -> dict[str, Any]:
 
 def re2_class(codepoints: list[int]) -> str:
     """An RE2 character class of exactly these code points, as ranges."""
-    ranges: list[list[int]] = []
-    for cp in sorted(codepoints):
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
     return "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}"
-                         for a, b in ranges) + "]"
+                         for a, b in _ranges(codepoints)) + "]"
 
 
 def wordpiece_vocabulary(vocab: dict[str, int], max_chars: int) -> tuple[list[str], list[int]]:
@@ -181,6 +217,37 @@ def wordpiece_vocabulary(vocab: dict[str, int], max_chars: int) -> tuple[list[st
     return tokens, [i for _, i in entries + extra]
 
 
+def make_splitter() -> Any:
+    """A TensorFlow function from a batch of strings to their words (a RaggedTensor of strings),
+    equal to the run's normalizer then its pre-tokenizer. Plain TensorFlow ops."""
+    import tensorflow as tf
+
+    tables = char_tables()
+    space = re2_class(tables["space"])
+    word = re2_class(tables["word"])
+    br = BR_PATTERN.replace(r"\s", space)
+    lower = sorted(tables["lower"].items())
+    lower_from = tf.constant([a for a, _ in lower], tf.int32)
+    lower_to = tf.constant([b for _, b in lower], tf.int32)
+    expand = sorted(tables["expand"].items())
+
+    def split(texts: Any) -> Any:
+        texts = tf.strings.regex_replace(texts, br, " ")
+        chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
+        flat = chars.flat_values
+        at = tf.minimum(tf.searchsorted(lower_from, flat), len(lower) - 1)
+        flat = tf.where(tf.gather(lower_from, at) == flat, tf.gather(lower_to, at), flat)
+        texts = tf.strings.unicode_encode(chars.with_flat_values(flat), "UTF-8")
+        for char, lowered in expand:
+            texts = tf.strings.regex_replace(texts, f"\\x{{{ord(char):x}}}", lowered)
+        texts = tf.strings.regex_replace(texts, space + "+", " ")
+        texts = tf.strings.regex_replace(texts, f"({word}+)", r" \1 ")
+        words = tf.strings.split(texts, sep=" ")
+        return tf.ragged.boolean_mask(words, words != "")
+
+    return split
+
+
 def make_encoder(hf_tokenizer: Any) -> Any:
     """A TensorFlow function from a batch of strings to the run's subword ids (a RaggedTensor,
     int32, one row per text, nothing cut), equal to `hf_tokenizer.encode_batch(texts,
@@ -195,10 +262,11 @@ def make_encoder(hf_tokenizer: Any) -> Any:
         raise ValueError(f"the subword tokenizer's {reason}")
     model = saved["model"]
     max_chars = int(model["max_input_chars_per_word"])
-    tables = char_tables()
-    blank = {ord(HASH_FIRST), ord(HASH_SECOND), ord(NO_WORD)}
-    if not blank <= set(tables["space"]):
+    blank_chars = HASH_FIRST + HASH_SECOND + NO_WORD
+    if not {ord(c) for c in blank_chars} <= set(char_tables()["space"]):
         raise ValueError("tokenizers no longer treats space, tab and line feed as whitespace")
+    if any(c in token for token in model["vocab"] for c in blank_chars):
+        raise ValueError("vocabulary holds a whitespace character")
     tokens, ids = wordpiece_vocabulary(model["vocab"], max_chars)
     try:
         fast = tf_text.FastWordpieceTokenizer(
@@ -208,29 +276,12 @@ def make_encoder(hf_tokenizer: Any) -> Any:
         raise ValueError(f"vocabulary does not fit FastWordpieceTokenizer "
                          f"({str(exc).strip()[:120]})") from None
     run_ids = tf.constant(ids, tf.int32)
-    space = re2_class(tables["space"])
-    word = re2_class(tables["word"])
-    br = BR_PATTERN.replace(r"\s", space)
-    lower = sorted(tables["lower"].items())
-    lower_from = tf.constant([a for a, _ in lower], tf.int32)
-    lower_to = tf.constant([b for _, b in lower], tf.int32)
-    expand = sorted(tables["expand"].items())
+    split = make_splitter()
 
     def encode(texts: Any) -> Any:
-        texts = tf.strings.regex_replace(texts, br, " ")
-        chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
-        flat = chars.flat_values
-        at = tf.minimum(tf.searchsorted(lower_from, flat), len(lower) - 1)
-        flat = tf.where(tf.gather(lower_from, at) == flat, tf.gather(lower_to, at), flat)
-        texts = tf.strings.unicode_encode(chars.with_flat_values(flat), "UTF-8")
-        for char, lowered in expand:
-            texts = tf.strings.regex_replace(texts, f"\\x{{{ord(char):x}}}", lowered)
-        texts = tf.strings.regex_replace(texts, space + "+", " ")
-        texts = tf.strings.regex_replace(texts, f"({word}+)", r" \1 ")
-        words = tf.strings.split(texts, sep=" ")
-        words = tf.ragged.boolean_mask(words, words != "")
-        flat = words.flat_values
-        flat = tf.strings.regex_replace(flat, "^" + PREFIX, HASH_FIRST + HASH_SECOND)
+        words = split(texts)
+        flat = tf.strings.regex_replace(words.flat_values, "^" + PREFIX,
+                                        HASH_FIRST + HASH_SECOND)
         too_long = tf.strings.length(flat, unit="UTF8_CHAR") > max_chars
         flat = tf.where(too_long, NO_WORD, flat)
         pieces = fast.tokenize(flat)
