@@ -30,6 +30,9 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
     leaves nothing half-written) and return what it recorded."""
     run_dir, output = Path(run_dir), Path(output)
     path = export_problem(run_dir, output, fmt, checkpoint, force)
+    settings = json.loads((run_dir / "assets" / "tokenizer.json").read_text(encoding="utf-8"))
+    if settings.get("kind") == "subwords":
+        _import_tensorflow_text(run_dir.name)  # before TensorFlow: a broken one fails at once
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -79,18 +82,23 @@ def _vectorizer(tokenizer: Any, run: str) -> tuple[Any, dict[str, Any]]:
     from seqtui.engine.export import wordpiece
 
     try:
-        import tensorflow_text  # noqa: F401 - present and built for this TensorFlow
-    except Exception as exc:  # noqa: BLE001 - a wheel for another TensorFlow fails to load
-        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-        raise BadInput(f"run {run} uses the subwords tokenizer, whose export needs "
-                       f"tensorflow-text built for this TensorFlow ({first}): "
-                       f"{wordpiece.INSTALL}") from None
-    try:
         encode = wordpiece.make_encoder(tokenizer.hf)
     except ValueError as exc:
         raise BadInput(f"run {run}: {exc}; the export cannot rebuild it exactly in the graph") \
             from None
     return encode, {"requires": ["tensorflow_text"], "loading": wordpiece.LOADING_NOTE}
+
+
+def _import_tensorflow_text(run: str) -> None:
+    from seqtui.engine.export.wordpiece import INSTALL
+
+    try:
+        import tensorflow_text  # noqa: F401 - present and built for this TensorFlow
+    except Exception as exc:  # noqa: BLE001 - a wheel for another TensorFlow fails to load
+        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise BadInput(f"run {run} uses the subwords tokenizer, whose export needs "
+                       f"tensorflow-text built for this TensorFlow ({first}): {INSTALL}") \
+            from None
 
 
 def _serving_module(tf: Any, model: Any, vectorize: Any, names: list[str],
