@@ -14,7 +14,7 @@ ORDER = 65
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = add_run_command(
-        sub, "export", help="a SavedModel that takes raw strings (TensorFlow alone loads it)",
+        sub, "export", help="a model that takes raw strings, loadable without seqtui",
         description="Export a finished run's model with its tokenizer in the graph: raw strings "
                     "in, class probabilities out (a SavedModel's signature serving_default, or "
                     "a Keras 3 file with --format keras).", handler=handle)

@@ -1,6 +1,6 @@
 """What makes a run exportable, checked without TensorFlow so bad input is refused at once:
-a finished run, the checkpoint asked for, a words tokenizer, a free output path (a .keras name
-for the Keras file)."""
+a finished run, the checkpoint asked for, a tokenizer the graph can hold exactly, a free output
+path (a .keras name for the Keras file)."""
 
 from __future__ import annotations
 
@@ -51,10 +51,11 @@ def export_problem(run_dir: Path, output: Path, fmt: str, checkpoint: str,
     if fmt == "keras":
         _keras_problem(info.id, path, settings, output, force)
     if settings.get("kind") == "subwords":
-        raise BadInput(f"run {info.id} uses the subwords tokenizer, which cannot be put in the "
-                       "graph exactly here (that needs tensorflow-text, which has no wheel for "
-                       "this TensorFlow), and an approximation would score differently from "
-                       "`seqtui predict`; train with --tokenizer words to export")
+        from seqtui.engine.export.wordpiece import subword_problem
+
+        problem = subword_problem(run_dir / "assets")
+        if problem:
+            raise BadInput(f"run {info.id} {problem}")
     if output.exists() or output.is_symlink():
         if not force:
             raise BadInput(f"-o: {output} already exists; choose another path or add --force "

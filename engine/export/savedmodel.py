@@ -1,7 +1,9 @@
-"""The SavedModel export: raw strings in, class probabilities and labels out. The run's words
-vocabulary and standardisation are a TextVectorization layer in the graph, followed by what
-`seqtui predict` does to ids (cut to the max length, a text without tokens read as one unknown
-word, padding the model masks), so the export scores exactly as predict. Imports TensorFlow."""
+"""The SavedModel export: raw strings in, class probabilities and labels out. The run's tokenizer
+is in the graph (words: its vocabulary and standardisation in a TextVectorization layer;
+subwords: the WordPiece pipeline rebuilt id for id by `wordpiece`, which needs tensorflow-text
+to load), followed by what `seqtui predict` does to ids (cut to the max length, a text without
+tokens read as one unknown token, padding the model masks), so the export scores exactly as
+predict. Imports TensorFlow."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from seqtui.engine.errors import BadInput
 from seqtui.engine.export.checks import export_problem
 from seqtui.engine.runs.events import read_events
 
@@ -31,6 +34,9 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
         return export_keras_file(run_dir, output, checkpoint, force)
     run_dir, output = Path(run_dir), Path(output)
     path = export_problem(run_dir, output, fmt, checkpoint, force)
+    settings = json.loads((run_dir / "assets" / "tokenizer.json").read_text(encoding="utf-8"))
+    if settings.get("kind") == "subwords":
+        _import_tensorflow_text(run_dir.name)  # before TensorFlow: a broken one fails at once
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -45,15 +51,17 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
     fixed = max_length if config.get("model", {}).get("preset") == "flatten" else None
     model = keras.models.load_model(path, safe_mode=True)
     tokenizer = load_tokenizer(run_dir / "assets")
+    vectorize, extra = _vectorizer(tokenizer, run_dir.name)
     outputs = int(model.output_shape[-1])
     count = 2 if outputs == 1 else outputs
     names = class_names_of(run_dir) or []
     names = names if len(names) == count else [str(i) for i in range(count)]
-    module = _serving_module(tf, model, tokenizer.layer, names, max_length, fixed)
+    module = _serving_module(tf, model, vectorize, names, max_length, fixed)
 
     info = {"run": run_dir.name, "checkpoint": f"checkpoints/{path.name}",
             "epoch": _epoch_of(run_dir, path.name), "class_names": names,
-            "tokenizer": "words", "max_length": max_length, "signature": SIGNATURE,
+            "tokenizer": tokenizer.kind, **extra, "max_length": max_length,
+            "signature": SIGNATURE,
             "input": "text: a batch of strings, shape [None]",
             "outputs": {"probabilities": f"float32 [None, {count}], in class_names order",
                         "label": "string [None], the most probable class name"},
@@ -69,6 +77,32 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return info
+
+
+def _vectorizer(tokenizer: Any, run: str) -> tuple[Any, dict[str, Any]]:
+    """Texts to ragged ids in the graph, and what the export records about loading it."""
+    if tokenizer.kind != "subwords":
+        return tokenizer.layer, {}
+    from seqtui.engine.export import wordpiece
+
+    try:
+        encode = wordpiece.make_encoder(tokenizer.hf)
+    except ValueError as exc:
+        raise BadInput(f"run {run}: {exc}; the export cannot rebuild it exactly in the graph") \
+            from None
+    return encode, {"requires": ["tensorflow_text"], "loading": wordpiece.LOADING_NOTE}
+
+
+def _import_tensorflow_text(run: str) -> None:
+    from seqtui.engine.export.wordpiece import INSTALL
+
+    try:
+        import tensorflow_text  # noqa: F401 - present and built for this TensorFlow
+    except Exception as exc:  # noqa: BLE001 - a wheel for another TensorFlow fails to load
+        first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise BadInput(f"run {run} uses the subwords tokenizer, whose export needs "
+                       f"tensorflow-text built for this TensorFlow ({first}): {INSTALL}") \
+            from None
 
 
 def _serving_module(tf: Any, model: Any, vectorize: Any, names: list[str],

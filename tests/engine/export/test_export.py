@@ -14,7 +14,11 @@ import pytest
 
 from helpers import TINY_FLAGS, run_seqtui
 
-PRESETS = ("gap", "conv1d", "lstm", "flatten")
+# Name: the flags that train it (each a tiny run; "subwords" a gap model on subword ids).
+RUNS = {"gap": [], "conv1d": ["--units", "8"], "lstm": ["--units", "8"],
+        "flatten": ["--max-length", "20"],
+        "subwords": ["--tokenizer", "subwords", "--demo-size", "100", "--epochs", "1"]}
+PRESETS = tuple(RUNS)
 # Every seqtui layer the Keras file rebuilds from Keras's own, in one stack: learned positions
 # and a Transformer block, a strided convolution, both masked poolings, a masked global max.
 STACK = "transformer(ff=8) conv1d(4,3,stride=2) maxpool(2) avgpool(3,2) bigru(4) globalmax"
@@ -22,7 +26,10 @@ KERAS = ("gap", "conv1d", "lstm", "stack")
 TEXTS = ["the plot was dull but the acting was superb", "Well-made, isn't it? Don't miss it!",
          "although the acting was superb, the plot was dull",
          "An unexpectedly MOVING film.", "two hours I will never get back", "!!!", "...  ---",
-         "zzyzx qwvrt", "<br /><br />loved it<br />"]
+         "zzyzx qwvrt", "<br /><br />loved it<br />",
+         "it's a don't-miss: 10/10, 4.5 stars (2024) -- naïve Café, ΟΔΟΣ İstanbul straße",
+         "Antidisestablishmentarianism" * 5 + " film #1 ##!! ###",
+         "日本語の映画 😀😀 x² ½\u00a0fine\u200bok\tyes<BR/>no"]
 # Longer than any demo review, so longer than anything the models saw in training.
 LONG = " ".join(["the acting was superb but the plot was dull"] * 200)
 
@@ -31,7 +38,17 @@ import json, sys
 import tensorflow as tf
 texts = json.loads(sys.stdin.read())
 out = {}
-for name, path in json.loads(sys.argv[1]).items():
+paths = json.loads(sys.argv[1])
+try:  # a subwords export needs tensorflow-text's ops registered; words exports load without
+    tf.saved_model.load(paths["subwords"])
+    out["subwords without tensorflow_text"] = "loaded"
+except Exception as exc:
+    out["subwords without tensorflow_text"] = str(exc).splitlines()[0]
+words = sorted(paths, key=lambda name: name == "subwords")
+for name in words:
+    if name == "subwords":
+        import tensorflow_text  # noqa: F401
+    path = paths[name]
     model = tf.saved_model.load(path)
     serve = model.signatures["serving_default"]
     result = serve(text=tf.constant(texts, dtype=tf.string))
@@ -73,11 +90,9 @@ def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
     runs_dir = root / "runs"
     paths = {}
-    for preset in PRESETS:
-        extra = ["--units", "8"] if preset in ("conv1d", "lstm") else []
-        if preset == "flatten":
-            extra = ["--max-length", "20"]
-        out = run_seqtui("train", *TINY_FLAGS, "--preset", preset, "--epochs", "2",
+    for preset, extra in RUNS.items():
+        kind = "gap" if preset == "subwords" else preset
+        out = run_seqtui("train", *TINY_FLAGS, "--preset", kind, "--epochs", "2",
                          "--name", preset, *extra, runs_dir=runs_dir)
         assert out.returncode == 0, out.stderr
         target = root / f"{preset}-model"
@@ -138,6 +153,7 @@ def test_a_fresh_tensorflow_process_scores_as_predict_does(exported, predicted, 
     assert loaded.returncode == 0, loaded.stderr
     result = json.loads(loaded.stdout)
     assert result.pop("seqtui imported") is False
+    assert "FastWordpieceTokenize" in result.pop("subwords without tensorflow_text")
     in_keras = result.pop("gap in keras")
     for preset in PRESETS:
         expected = predicted(preset, texts)
@@ -204,6 +220,101 @@ def test_the_export_records_its_classes_and_checkpoint(exported):
     assert info["class_names"] == ["negative", "positive"]
     assert info["checkpoint"] == "checkpoints/best.keras" and info["epoch"] in (1, 2)
     assert info["signature"] == "serving_default"
+    assert info["tokenizer"] == "words" and "requires" not in info
+    info = json.loads((Path(paths["subwords"]) / "assets.extra" / "seqtui.json").read_text())
+    assert info["tokenizer"] == "subwords" and info["requires"] == ["tensorflow_text"]
+    assert info["loading"].startswith("import tensorflow_text before tf.saved_model.load")
+
+
+# Texts for the in-graph WordPiece against the `tokenizers` one: what a review holds, and what
+# exercises each step (the <br /> rule with any whitespace, per-character lowercasing with no
+# final sigma, words against punctuation runs in every script, the word length limit in
+# characters rather than bytes, words that begin with the "##" continuation marker).
+SUBWORD_TEXTS = [*TEXTS, LONG, "", " ", "\n\t", "#", "##", "###", "####", "##!", "#!#", "!##",
+                 "a" * 100, "a" * 101, "é" * 100, "é" * 101, "日" * 101, "😀" * 40,
+                 "<br/><BR /><bR\u3000/><br\u00a0\u2003>ok<br//><br", "ΣΊΣΥΦΟΣ ΟΔΟΣ. σς",
+                 "İSTANBUL ǅemal ẞ ﬁne Å", "cafe\u0301 café Ⅻ ① ¼ ²³", "snake_case x_1 __init__",
+                 "l'été, c’est « super » ! ¿qué? ¡sí!", "don't won't can't it's o'clock",
+                 "zero\u200bwidth\ufeffbom soft\u00adhyphen", "\x00\x01\x7f\x85 \u2028x",
+                 "3.14159 1,000,000 10/10 5-star 4th", "--- ... !!! ??? ***", "tab\tand\r\nlines"]
+CORPUS = ["The film was great, 10/10 ## fine #1 ###! ##x", "naïve café ΟΔΟΣ Σοφία İstanbul",
+          "straße ẞ don't won't it's l'été c’est", "<br />loved it<br/> 日本語のテキスト",
+          "emoji 😀😀 x² ½ Ⅻ under_score", "a\u00a0b\u2003c zero\u200bwidth", "!! ?? ## ### ####"]
+
+
+def _hf_ids(hf, texts):
+    return [e.ids for e in hf.encode_batch(texts, add_special_tokens=False)]
+
+
+def _graph_ids(encode, texts):
+    import tensorflow as tf
+
+    return tf.function(encode)(tf.constant(texts, dtype=tf.string)).to_list()
+
+
+def test_the_in_graph_wordpiece_gives_the_runs_own_ids(exported):
+    from seqtui.engine.data.subwords import learn
+    from seqtui.engine.data.tokenizers import load_tokenizer
+    from seqtui.engine.export.wordpiece import make_encoder
+
+    runs_dir, _ = exported
+    run = load_tokenizer(next(runs_dir.glob("*_subwords")) / "assets")
+    assert run.kind == "subwords"
+    # The tiny run's vocabulary, and one learned from text in several scripts with "#" runs,
+    # so that the rare paths (accents, Greek, CJK, "##" words) meet tokens they can reach.
+    for hf in (run.hf, learn(CORPUS * 3, 300, lambda event: None)):
+        want = _hf_ids(hf, SUBWORD_TEXTS)
+        got = _graph_ids(make_encoder(hf), SUBWORD_TEXTS)
+        for text, ids, expected in zip(SUBWORD_TEXTS, got, want, strict=True):
+            assert ids == expected, text[:60]
+    assert want[SUBWORD_TEXTS.index("a" * 101)] == [1]  # over the limit: one [UNK]
+
+
+def test_words_that_begin_with_the_continuation_marker_match_too():
+    import itertools
+    import random
+
+    from seqtui.engine.data.subwords import _new_hf_tokenizer
+    from seqtui.engine.export.wordpiece import make_encoder
+
+    # Every punctuation word of up to five "#", "!" and "?" characters, against vocabularies
+    # drawn at random from such strings with and without the "##" prefix: the greedy
+    # longest match is what `tokenizers` does, FastWordpieceTokenizer alone is not.
+    words = ["".join(w) for n in range(1, 6) for w in itertools.product("#!?", repeat=n)]
+    pool = sorted({w for w in words if len(w) <= 3} | {"##" + w for w in words if len(w) <= 3})
+    rng = random.Random(7)
+    for _ in range(4):
+        chosen = rng.sample(pool, 40)
+        hf = _new_hf_tokenizer({t: i for i, t in enumerate(["[PAD]", "[UNK]", *chosen])})
+        assert _graph_ids(make_encoder(hf), words) == _hf_ids(hf, words)
+
+
+def test_every_character_is_read_as_the_runs_tokenizer_reads_it():
+    import random
+
+    import tensorflow as tf
+
+    from seqtui.engine.data.subwords import _new_hf_tokenizer
+    from seqtui.engine.export.wordpiece import _ranges, char_tables, make_splitter
+
+    # Each code point where a class or the lowercase table changes, its neighbours, and a
+    # seeded sample of the rest, in the contexts that matter: inside a word, doubled, in a
+    # <br> tag. (Every code point, the same way: 17,376 texts, about 25 s; none differed.)
+    tables = char_tables()
+    points = set(range(0x250)) | set(tables["lower"]) | set(tables["lower"].values())
+    for cls in ("space", "word"):
+        for a, b in _ranges(tables[cls]):
+            points |= {a - 1, a, b, b + 1}
+    points |= set(random.Random(3).sample(range(0x110000), 3000))
+    chars = [chr(c) for c in sorted(points) if 0 <= c < 0x110000 and not 0xD800 <= c <= 0xDFFF]
+    texts = ["".join(f"A{c}b{c}{c} <BR{c}/>{c}Σ!" for c in chars[i:i + 32])
+             for i in range(0, len(chars), 32)]
+    hf = _new_hf_tokenizer({"[PAD]": 0, "[UNK]": 1})
+    want = [[w for w, _ in hf.pre_tokenizer.pre_tokenize_str(hf.normalizer.normalize_str(t))]
+            for t in texts]
+    got = tf.function(make_splitter())(tf.constant(texts)).to_list()
+    assert [[w.decode() for w in row] for row in got] == want
+    assert len(chars) > 8000
 
 
 def test_an_existing_path_needs_force_and_force_replaces_it(exported, tmp_path):
@@ -254,7 +365,8 @@ def test_bad_exports_get_one_line_and_leave_nothing(exported, tmp_path):
     assert (plain / "notes.keras").read_text() == "mine too"
 
 
-def test_a_running_run_a_run_without_checkpoint_and_a_subwords_run_are_refused(tmp_path):
+def test_a_running_run_a_run_without_checkpoint_and_an_unknown_subword_pipeline_are_refused(
+        tmp_path):
     import os
 
     from seqtui.engine.config import Config
@@ -275,14 +387,23 @@ def test_a_running_run_a_run_without_checkpoint_and_a_subwords_run_are_refused(t
     _one_line_exit_2(run_seqtui("export", nothing.name, "-o", str(tmp_path / "m"),
                                 runs_dir=runs_dir), "has no best checkpoint: a model is saved")
 
+    # A subword pipeline other than the one the export rebuilds (here with NFKC first) would
+    # score differently in the graph: refused, not approximated.
+    from seqtui.engine.data.subwords import _new_hf_tokenizer
+
     sub = create_run(Config(name="sub"), runs_dir)
     (sub / "events.jsonl").write_text((nothing / "events.jsonl").read_text())
     (sub / "checkpoints").mkdir(exist_ok=True)
     (sub / "checkpoints" / "best.keras").write_bytes(b"")
     (sub / "assets").mkdir(exist_ok=True)
-    (sub / "assets" / "tokenizer.json").write_text(json.dumps({"kind": "subwords"}))
+    (sub / "assets" / "tokenizer.json").write_text(json.dumps(
+        {"kind": "subwords", "tokenizer_file": "subwords.json"}))
+    saved = json.loads(_new_hf_tokenizer({"[PAD]": 0, "[UNK]": 1, "a": 2}).to_str())
+    saved["normalizer"]["normalizers"].insert(0, {"type": "NFKC"})
+    (sub / "assets" / "subwords.json").write_text(json.dumps(saved))
     _one_line_exit_2(run_seqtui("export", sub.name, "-o", str(tmp_path / "m"),
-                                runs_dir=runs_dir), "uses the subwords tokenizer")
+                                runs_dir=runs_dir),
+                     'uses a subword tokenizer whose normalizer is {"type": "Sequence"')
     _one_line_exit_2(run_seqtui("export", sub.name, "-o", str(tmp_path / "m.keras"), "--format",
                                 "keras", runs_dir=runs_dir),
                      f"--format keras: run {sub.name} uses the subwords tokenizer, which a "
@@ -311,3 +432,23 @@ def test_a_running_run_a_run_without_checkpoint_and_a_subwords_run_are_refused(t
                      "exact rebuild from Keras's own layers, and an approximation would score "
                      "differently from `seqtui predict`; use --format savedmodel")
     assert not (tmp_path / "m").exists() and not (tmp_path / "m.keras").exists()
+
+
+def test_a_subwords_export_without_tensorflow_text_says_how_to_install_it(exported, tmp_path):
+    runs_dir, _ = exported
+    # Not installed: refused before TensorFlow is imported.
+    absent = tmp_path / "absent"
+    absent.mkdir()
+    (absent / "sitecustomize.py").write_text("import sys\nsys.modules['tensorflow_text'] = None\n")
+    # Installed but built for another TensorFlow: its import fails.
+    broken = tmp_path / "broken" / "tensorflow_text"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text(
+        "raise ImportError('undefined symbol: _ZN10tensorflow8OpKernel')\n")
+    for path in (absent, broken.parent):
+        out = run_seqtui("export", "subwords", "-o", str(tmp_path / "m"), runs_dir=runs_dir,
+                         env={"PYTHONPATH": str(path)})
+        _one_line_exit_2(out, "needs tensorflow-text")
+        assert out.stderr.strip().endswith("pip install 'seqtui[export]'")
+    assert "built for this TensorFlow (undefined symbol" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["absent", "broken"]
