@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.export.checks import KERAS_BUILT_IN, KERAS_REBUILT, export_problem
-from seqtui.engine.export.savedmodel import OOV_ID, _epoch_of, _replace
+from seqtui.engine.export.savedmodel import OOV_ID, checkpoint_epoch, put_in_place
 
 INFO_FILE = "seqtui.json"  # inside the .keras zip, beside Keras's own files; Keras ignores it
 
@@ -58,7 +58,7 @@ def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
                         LINE_BREAK, PUNCTUATION)
 
     info = {"run": run_dir.name, "checkpoint": f"checkpoints/{path.name}",
-            "epoch": _epoch_of(run_dir, path.name), "class_names": names,
+            "epoch": checkpoint_epoch(run_dir, path.name), "class_names": names,
             "tokenizer": "words", "max_length": max_length,
             "load": "keras.saving.load_model(PATH, safe_mode=False)",
             "input": "a batch of strings, shape [None]",
@@ -73,7 +73,7 @@ def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
         model.save(target)
         with zipfile.ZipFile(target, "a") as archive:
             archive.writestr(INFO_FILE, json.dumps(info, indent=2) + "\n")
-        _replace(target, output)
+        put_in_place(target, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return info

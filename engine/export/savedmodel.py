@@ -59,7 +59,7 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
     module = _serving_module(tf, model, vectorize, names, max_length, fixed)
 
     info = {"run": run_dir.name, "checkpoint": f"checkpoints/{path.name}",
-            "epoch": _epoch_of(run_dir, path.name), "class_names": names,
+            "epoch": checkpoint_epoch(run_dir, path.name), "class_names": names,
             "tokenizer": tokenizer.kind, **extra, "max_length": max_length,
             "signature": SIGNATURE,
             "input": "text: a batch of strings, shape [None]",
@@ -73,7 +73,7 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
             SIGNATURE: module.serve.get_concrete_function()})
         (target / "assets.extra").mkdir(exist_ok=True)
         (target / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        _replace(target, output)
+        put_in_place(target, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return info
@@ -139,13 +139,13 @@ def _serving_module(tf: Any, model: Any, vectorize: Any, names: list[str],
     return Serving()
 
 
-def _epoch_of(run_dir: Path, name: str) -> int | None:
+def checkpoint_epoch(run_dir: Path, name: str) -> int | None:
     saved = [e for e in read_events(run_dir / "events.jsonl")
              if e.get("type") == "checkpoint_saved" and e.get("path") == f"checkpoints/{name}"]
     return saved[-1].get("epoch") if saved else None
 
 
-def _replace(new: Path, output: Path) -> None:
+def put_in_place(new: Path, output: Path) -> None:
     """Move the finished export into place; an earlier one (--force) goes only once the new one
     is complete."""
     if output.exists() or output.is_symlink():
