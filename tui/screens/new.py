@@ -44,6 +44,7 @@ from seqtui.tui.formfields import (
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.layers_editor import LayersEditor
 from seqtui.tui.widgets.model_preview import ModelPreview
+from seqtui.tui.workarounds import RestyleWhenStale
 
 
 def preset_choices(current: str) -> list[str]:
@@ -120,7 +121,7 @@ def _count_error(text: str) -> str:
     return f"must be at least 1, got {value}" if value < 1 else ""
 
 
-class NewExperimentScreen(Screen):
+class NewExperimentScreen(RestyleWhenStale, Screen):
     """Edits a Config; ctrl+s starts a detached training process, ctrl+q queues the config.
     With fields marked to search (ctrl+r), ctrl+s starts a sweep over them instead."""
 
@@ -157,6 +158,11 @@ class NewExperimentScreen(Screen):
     # ---- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The width's class is set before the fields are mounted: set by Textual when the form
+        # is first shown, it would restyle every field during that key.
+        width = self.app.size.width
+        current = [name for least, name in self.HORIZONTAL_BREAKPOINTS if width >= least][-1]
+        self.update_classes({name: name == current for _, name in self.HORIZONTAL_BREAKPOINTS})
         with Horizontal(id="new-body"):
             with FormScroll(id="new-form", can_focus=False):
                 for title, fields in sections():
