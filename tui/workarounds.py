@@ -151,8 +151,8 @@ class RestyleWhenStale:
     Textual restyles every node of a screen each time it is pushed (`Screen._on_screen_resume`
     -> `update_node_styles`; since Textualize/textual#6314 a pop no longer does). For the New
     experiment form that was two thirds of the time `n` took. A class or focus change on a node
-    restyles that node at once, shown or not, and a node is styled when it is mounted; what
-    Textual does not restyle a hidden screen for is the theme or CSS variables
+    restyles the nodes it concerns at once, shown or not; what Textual does not restyle a
+    hidden screen for is the theme or CSS variables
     (`App._css_update_count`, which Textual's own mode switching compares the same way, and the
     variables themselves), CSS added, changed or re-read (the stylesheet's sources), the app's
     pseudo classes (focus, dark, ansi...) and the terminal size (breakpoints). The styles are
@@ -199,9 +199,6 @@ class RestyleWhenStale:
         return not any(source.scope in types for source in added)
 
     def _on_mount(self, event) -> None:  # noqa: ANN001 - Textual's events.Mount
-        # Each node is styled as it is mounted: a screen built off screen (installed and
-        # composed while the user is idle) is styled for the stylesheet of that moment.
-        self._styled_with = self._style_inputs()
         self.call_after_refresh(self._lay_out_hidden)  # type: ignore[attr-defined]
 
     def _lay_out_hidden(self, rounds: int = 4) -> None:
@@ -216,6 +213,12 @@ class RestyleWhenStale:
         app = self.app  # type: ignore[attr-defined]
         if not callable(refresh_layout) or self.is_current or not app.size:  # type: ignore
             return
+        if self._styled_with is None:
+            # Styled whole once, out of sight: styling node by node as they are mounted is
+            # not the same (a focus set while its row was being mounted leaves the row's label
+            # without its :focus-within style), and the first showing then need not restyle.
+            self.update_node_styles(animate=False)  # type: ignore[attr-defined]
+            self._styled_with = self._style_inputs()
         refresh_layout(app.size)
         self._layout_required = False
         if rounds > 1:
