@@ -1,6 +1,6 @@
-"""Screens kept and shown again (the New experiment form, Help): shown without restyling every
-node when nothing their styles depend on changed, restyled when something did, and in both cases
-styled exactly as a full restyle styles them."""
+"""Screens kept and shown again (the New experiment form, Help, dashboards): shown without
+restyling every node when nothing their styles depend on changed, restyled when something did,
+and in both cases styled exactly as a full restyle styles them."""
 
 from __future__ import annotations
 
@@ -72,6 +72,11 @@ async def test_kept_screens_shown_again_are_not_restyled_and_their_styles_hold(
         await pilot.press("escape", "question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen) and "HelpScreen" not in full_restyles
+        assert styles_of(app.screen) == restyled(app.screen)
+        await pilot.press("escape", "enter")  # a kept dashboard, shown again
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "DashboardScreen" not in full_restyles
         assert styles_of(app.screen) == restyled(app.screen)
 
 
