@@ -66,7 +66,8 @@ class SeqtuiApp(App, inherit_bindings=False):
                  first_scan_in_thread: bool = True, prebuild: bool = True) -> None:
         """`scan=False` reads the runs dir once and never again (deterministic screenshots);
         `first_scan_in_thread=False` lists the runs before the first frame (tests);
-        `prebuild=False` builds the New experiment form on the first `n`, not before."""
+        `prebuild=False` builds the New experiment form and Help on the first `n` and `?`,
+        not before."""
         super().__init__()
         keep_typed_keys_in_order()
         self.runs_dir = Path(runs_dir)
@@ -126,7 +127,7 @@ class SeqtuiApp(App, inherit_bindings=False):
     def after_first_frame(self) -> None:
         warm_imports()
         if self._prebuild:
-            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_new_form)
+            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
 
     def on_unmount(self) -> None:
         self.collector.stop()
@@ -275,38 +276,42 @@ class SeqtuiApp(App, inherit_bindings=False):
         if not self.is_screen_installed("new"):
             self.install_screen(NewExperimentScreen(), "new")
 
-    def prebuild_new_form(self) -> None:
-        """Build the New experiment form while the user is idle on the first screen, so that
-        the first `n` only shows it (building its ~110 widgets takes 100 to 200 ms on a busy
-        machine). Put off while keys are coming."""
+    def prebuild_screens(self) -> None:
+        """Build Help and the New experiment form while the user is idle on the first screen,
+        so that the first `?` or `n` only shows them (building the form's widgets takes 100 to
+        200 ms on a busy machine). Put off while keys are coming. Help first: the form then
+        starts with the stylesheet that showing Help would otherwise change (a modal screen's
+        CSS), and is not restyled on its next showing for it."""
         if self.is_screen_installed("new"):
             return
         if not self.collector.idle(PREBUILD_IDLE_SECONDS):
-            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_new_form)
+            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
             return
+        self.install_help()
         self.install_new_form()
         # Textual builds an installed screen when it is first shown; _get_screen builds it
-        # now without showing it. Without it (a later Textual), the first `n` builds it.
+        # now without showing it. Without it (a later Textual), the first key builds it.
         get_screen = getattr(self, "_get_screen", None)
         if callable(get_screen):
+            get_screen("help")
             get_screen("new")
 
     def action_new_experiment(self) -> None:
         self.install_new_form()
         self.push_screen("new")
 
-    def action_help(self) -> None:
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        """Every screen's bindings, as Help lists them."""
         from seqtui.tui.screens.compare import CompareScreen
         from seqtui.tui.screens.confirm import ConfirmScreen
         from seqtui.tui.screens.dashboard import DashboardScreen
-        from seqtui.tui.screens.help import HelpScreen
         from seqtui.tui.screens.new import FormScroll, NewExperimentScreen
         from seqtui.tui.screens.predict import PredictScreen
         from seqtui.tui.screens.runs import RunsScreen
         from seqtui.tui.screens.sweeps import SweepScreen
         from seqtui.tui.widgets.runs_table import RunsTable
 
-        sections = [
+        return [
             ("Runs", [RunsTable.BINDINGS[0], *RunsScreen.BINDINGS, *RunsTable.BINDINGS[1:]]),
             ("New experiment", [*NewExperimentScreen.BINDINGS, *FormScroll.BINDINGS[:2]]),
             ("Dashboard", DashboardScreen.BINDINGS),
@@ -317,8 +322,23 @@ class SeqtuiApp(App, inherit_bindings=False):
             ("Everywhere", [Binding("ctrl+p", "command_palette", "Command palette",
                                     id="app.palette"), *self.BINDINGS]),
         ]
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(sections, self.user_keymap))
+
+    def install_help(self) -> None:
+        """Help is built once and kept: its tables are every binding of every screen (which,
+        and the user's keymap, do not change while the app runs), and building them took
+        longer than a key may."""
+        from seqtui.tui.screens.help import HelpScreen
+
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(self.help_sections(), self.user_keymap), "help")
+
+    def action_help(self) -> None:
+        from seqtui.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.install_help()
+        self.push_screen("help")
 
     # ---- terminal size ---------------------------------------------------------------------
 

@@ -141,3 +141,98 @@ class IdleCollector:
         if (pending >= self.DUE and self.idle()) or pending >= self.OVERDUE:
             gc.collect()
             self.full_passes += 1
+
+
+
+class RestyleWhenStale:
+    """For a screen that is kept (installed) and shown again and again: restyle its nodes on
+    showing only when something its styles depend on may have changed while it was hidden.
+
+    Textual restyles every node of a screen each time it is pushed (`Screen._on_screen_resume`
+    -> `update_node_styles`; since Textualize/textual#6314 a pop no longer does). For the New
+    experiment form that was two thirds of the time `n` took. A class or focus change on a node
+    restyles the nodes it concerns at once, shown or not; what Textual does not restyle a
+    hidden screen for is the theme or CSS variables
+    (`App._css_update_count`, which Textual's own mode switching compares the same way, and the
+    variables themselves), CSS added, changed or re-read (the stylesheet's sources), the app's
+    pseudo classes (focus, dark, ansi...) and the terminal size (breakpoints). The styles are
+    refreshed when one of these differs from the last time the screen was styled, as before.
+
+    One change is let through: the default CSS of a widget class mounted for the first time
+    elsewhere (opening the first dashboard adds a dozen). Textual scopes it to its class, so it
+    matches only nodes of that class and their descendants, and this screen has none of them
+    (its own classes' CSS was added when they were mounted, before they were styled).
+
+    Mix in before Screen: Textual calls each class's `_on_screen_resume` in MRO order, so this
+    one runs first and can clear `refresh_styles` before Screen's handler reads it. A Textual
+    without the attributes read here gets Textual's behaviour: always restyled.
+    """
+
+    _styled_with: tuple | None = None
+
+    def _style_inputs(self) -> tuple | None:
+        app = self.app  # type: ignore[attr-defined]
+        count = getattr(app, "_css_update_count", None)
+        sheet = app.stylesheet
+        source = getattr(sheet, "source", None)
+        variables = getattr(sheet, "_variables", None)
+        if count is None or not isinstance(source, dict) or not isinstance(variables, dict):
+            return None
+        return (count, dict(variables), app.size, frozenset(app.get_pseudo_classes()),
+                dict(source))
+
+    def _styles_still_hold(self, before: tuple, now: tuple) -> bool:
+        if before[:4] != now[:4]:
+            return False
+        old_sources, new_sources = before[4], now[4]
+        if any(new_sources.get(where) != source for where, source in old_sources.items()):
+            return False
+        added = [source for where, source in new_sources.items() if where not in old_sources]
+        if not added:
+            return True
+        if not all(getattr(source, "is_defaults", False) and getattr(source, "scope", "")
+                   for source in added):
+            return False
+        types: set[str] = set()
+        for node in self.walk_children(with_self=True):  # type: ignore[attr-defined]
+            types.update(getattr(node, "_css_type_names", ()))
+        return not any(source.scope in types for source in added)
+
+    def _on_mount(self, event) -> None:  # noqa: ANN001 - Textual's events.Mount
+        self.call_after_refresh(self._lay_out_hidden)  # type: ignore[attr-defined]
+
+    def _lay_out_hidden(self, rounds: int = 4) -> None:
+        """Lay out a screen built off screen, so that its first showing does not. Textual lays
+        a screen out when it is first shown, then again for the Resize that layout sends it,
+        and the widgets' first resizes (their virtual sizes, scroll bars) ask for more; for
+        the New form that was three full layouts, hundreds of milliseconds, in the key that
+        opened it. Here they happen while the user is idle and out of sight: a hidden screen
+        ignores its Resize, and the layouts its widgets ask for, which Textual would put off
+        until it is shown, are made until none is asked for (at most `rounds`)."""
+        refresh_layout = getattr(self, "_refresh_layout", None)
+        app = self.app  # type: ignore[attr-defined]
+        if not callable(refresh_layout) or self.is_current or not app.size:  # type: ignore
+            return
+        if self._styled_with is None:
+            # Styled whole once, out of sight: styling node by node as they are mounted is
+            # not the same (a focus set while its row was being mounted leaves the row's label
+            # without its :focus-within style), and the first showing then need not restyle.
+            self.update_node_styles(animate=False)  # type: ignore[attr-defined]
+            self._styled_with = self._style_inputs()
+        refresh_layout(app.size)
+        self._layout_required = False
+        if rounds > 1:
+            self.call_after_refresh(self._settle_hidden, rounds - 1)  # type: ignore
+
+    def _settle_hidden(self, rounds: int) -> None:
+        if getattr(self, "_layout_required", False):
+            self._lay_out_hidden(rounds)
+
+    def _on_screen_resume(self, event) -> None:  # noqa: ANN001 - Textual's events.ScreenResume
+        if not getattr(event, "refresh_styles", False):
+            return
+        now = self._style_inputs()
+        before = self._styled_with
+        if now is not None and before is not None and self._styles_still_hold(before, now):
+            event.refresh_styles = False
+        self._styled_with = now

@@ -38,6 +38,7 @@ from seqtui.tui.widgets.epoch_table import EpochTable
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.progress_panel import ProgressPanel
 from seqtui.tui.widgets.system_panel import SystemPanel
+from seqtui.tui.workarounds import RestyleWhenStale
 
 POLL_SECONDS = 0.25
 # "Train further" adds this many epochs, as `seqtui resume`'s hint suggests.
@@ -65,7 +66,7 @@ class EventsRead(Message):
         self.log_tail = log_tail
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(RestyleWhenStale, Screen):
     """Follows one run directory; every control is a request file the training process obeys."""
 
     BINDINGS = [

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from seqtui.tui.keymap import key_label
 from seqtui.tui.widgets.key_bar import KeyBar
+from seqtui.tui.workarounds import RestyleWhenStale
 
 KEY_WIDTH = 14  # at least; wider when a user's keymap binds longer keys
 INTRO = ("seqtui trains in a separate process: leaving a screen or quitting never stops a run.\n"
@@ -44,8 +45,9 @@ def key_table(title: str, rows: list[tuple[str, str, str]], key_width: int,
     return table
 
 
-class HelpScreen(ModalScreen[None]):
-    """Lists the bindings of each screen class the app has; escape or ? closes it."""
+class HelpScreen(RestyleWhenStale, ModalScreen[None]):
+    """Lists the bindings of each screen class the app has; escape or ? closes it. Built once
+    and kept by the app (the bindings and the keymap do not change while it runs)."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
 

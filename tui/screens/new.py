@@ -4,123 +4,46 @@ instead (through `seqtui sweep --detach`: the TUI never loads Optuna)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
-from textual.message import Message
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
-from seqtui.engine.config import DEFAULT_UNITS, PRESETS, Config
+from seqtui.engine.config import PRESETS, Config
 from seqtui.engine.config_rules import field_errors
 from seqtui.engine.errors import BadInput, DataError
-from seqtui.engine.sweeps.space import Param, check_space, field_types, parse_search
+from seqtui.engine.sweeps.space import field_types
 from seqtui.tui.formfields import (
-    DATASET_SUGGESTIONS,
     FIELDS,
-    LABEL_WIDTH,
-    PRUNERS,
-    SAMPLERS,
     SWEEP_HELP,
     FormField,
     field_for,
     plain_flags,
     sections,
-    suggested_search,
+)
+from seqtui.tui.screens.new_sweep import SweepFields
+from seqtui.tui.widgets.form_inputs import (
+    FormScroll,
+    field_widget,
+    label_widget,
+    placeholder,
+    preset_choices,
+    preset_stack,
 )
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.layers_editor import LayersEditor
 from seqtui.tui.widgets.model_preview import ModelPreview
+from seqtui.tui.workarounds import RestyleWhenStale
 
 
-def preset_choices(current: str) -> list[str]:
-    """Built-in presets, then saved ones (and the current value, so the select can show it)."""
-    from seqtui.engine.models.userpresets import saved_presets
-
-    names = list(PRESETS) + [p.name for p in saved_presets() if p.name not in PRESETS]
-    return names if current in names or not current else [*names, current]
-
-
-class FormScroll(VerticalScroll, inherit_bindings=False):
-    """The form's scroller: up and down move between fields (the scroll follows the focus)."""
-
-    BINDINGS = [
-        Binding("down", "app.focus_next", "Next field", show=False, id="new.next"),
-        Binding("up", "app.focus_previous", "Previous field", show=False, id="new.previous"),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown", "page_down", show=False),
-    ]
-
-
-class FormSelect(Select, inherit_bindings=False):
-    """A choice field: enter or space opens the menu; up and down move between fields. The menu
-    opens inside the form, so it never covers the key bar."""
-
-    BINDINGS = [Binding("enter,space", "show_overlay", "Choose", show=False)]
-
-    def _watch_value(self, value: object) -> None:
-        # Textual's Select shows its value from its own on_mount, and on a busy machine (or when
-        # the form is built off screen at idle) the label inside SelectCurrent may not be mounted
-        # yet: NoMatches would crash the app. Show it once the children are there.
-        try:
-            super()._watch_value(value)
-        except NoMatches:
-            self.call_after_refresh(self._watch_value, value)
-
-    def action_show_overlay(self) -> None:
-        form = next((a for a in self.ancestors if isinstance(a, FormScroll)), None)
-        if form is None or self.expanded:
-            super().action_show_overlay()
-            return
-        form.scroll_to_center(self, animate=False, immediate=True)
-        self.call_after_refresh(self._open_inside, form)
-
-    def _open_inside(self, form: FormScroll) -> None:
-        room = form.region.bottom - self.region.bottom
-        self.query_one("SelectOverlay").styles.max_height = max(3, min(12, room))
-        super().action_show_overlay()
-
-
-class SweepOutcome(Message):
-    """What `seqtui sweep --detach` said: the sweep directory, or the line that went wrong."""
-
-    def __init__(self, sweep_dir: Path | None, problem: str = "") -> None:
-        super().__init__()
-        self.sweep_dir, self.problem = sweep_dir, problem
-
-
-# Fields a sweep could vary in the CLI but the form does not offer: a layer stack is not a
-# range or a short list of values.
-NOT_SEARCHED_HERE = ("model.layers",)
-SWEEP_SETTINGS = (("trials", "trials"), ("parallel", "parallel"), ("sampler", "sampler"),
-                  ("pruner", "pruner"))
-
-
-def _count_error(text: str) -> str:
-    """`seqtui sweep`'s own check of --trials and --parallel (empty: its default)."""
-    if not text.strip():
-        return ""
-    try:
-        value = int(text)
-    except ValueError:
-        return f"expected a whole number, got {text.strip()!r}"
-    return f"must be at least 1, got {value}" if value < 1 else ""
-
-
-class NewExperimentScreen(Screen):
+class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
     """Edits a Config; ctrl+s starts a detached training process, ctrl+q queues the config.
     With fields marked to search (ctrl+r), ctrl+s starts a sweep over them instead."""
 
@@ -157,6 +80,11 @@ class NewExperimentScreen(Screen):
     # ---- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The width's class is set before the fields are mounted: set by Textual when the form
+        # is first shown, it would restyle every field during that key.
+        width = self.app.size.width
+        current = [name for least, name in self.HORIZONTAL_BREAKPOINTS if width >= least][-1]
+        self.update_classes({name: name == current for _, name in self.HORIZONTAL_BREAKPOINTS})
         with Horizontal(id="new-body"):
             with FormScroll(id="new-form", can_focus=False):
                 for title, fields in sections():
@@ -167,8 +95,8 @@ class NewExperimentScreen(Screen):
                         classes = "field-row layers-row" if form_field.key == "model.layers" \
                             else "field-row"
                         with Horizontal(classes=classes, id=f"{form_field.widget_id}-row"):
-                            yield self.label(form_field.label)
-                            yield self.make_widget(form_field)
+                            yield label_widget(form_field.label)
+                            yield field_widget(form_field, self.config)
                 yield from self.compose_sweep()
                 yield Static(classes="form-end")  # room for a menu opened on the last field
             with Vertical(id="new-side"):
@@ -178,67 +106,6 @@ class NewExperimentScreen(Screen):
                 yield Static(id="new-status")
         yield Static(id="field-help")
         yield KeyBar()
-
-    def label(self, text: str) -> Label:
-        label = Label(text, classes="field-label")
-        label.styles.width = LABEL_WIDTH
-        return label
-
-    def compose_sweep(self) -> ComposeResult:
-        yield Static("Sweep", classes="form-section")
-        yield Static("ctrl+r on a field marks it to search; ctrl+s then starts a sweep",
-                     id="sweep-hint")
-        for name, label in SWEEP_SETTINGS:
-            with Horizontal(classes="field-row", id=f"sweep-{name}-row"):
-                yield self.label(label)
-                if name in ("sampler", "pruner"):
-                    choices = SAMPLERS if name == "sampler" else PRUNERS
-                    yield FormSelect([(c, c) for c in choices], value=choices[0],
-                                     allow_blank=False, compact=True, id=f"sweep-{name}")
-                else:
-                    yield Input(value="1" if name == "parallel" else "", compact=True,
-                                placeholder="default: 10"
-                                if name == "trials" else "", id=f"sweep-{name}")
-            yield Static(id=f"sweep-{name}-error", classes="field-error")
-
-    def make_widget(self, form_field: FormField) -> Widget:
-        value = form_field.text_of(self.config)
-        if form_field.key == "model.layers":
-            return LayersEditor(self.config.model.layers, self.preset_stack(),
-                                self.config.model.preset, id=form_field.widget_id)
-        if form_field.kind == "choice":
-            choices = form_field.choices
-            if form_field.key == "model.preset":
-                choices = preset_choices(value)
-            return FormSelect([(c, c) for c in choices], value=value, allow_blank=False,
-                              compact=True, id=form_field.widget_id, tooltip=form_field.help)
-        if form_field.kind == "switch":
-            # Its help is on the help line: a label beside the box would be cut at 80 columns.
-            return Checkbox("", value=bool(value == "True"), compact=True,
-                            id=form_field.widget_id, tooltip=form_field.help)
-        suggester = SuggestFromList(DATASET_SUGGESTIONS, case_sensitive=False) \
-            if form_field.key == "data.dataset" else None
-        return Input(value=value, placeholder=self.placeholder(form_field), compact=True,
-                     id=form_field.widget_id, tooltip=form_field.help, suggester=suggester)
-
-    def placeholder(self, form_field: FormField) -> str:
-        if form_field.key == "model.units":
-            units = DEFAULT_UNITS.get(self.config.model.preset, [])
-            return f"default: {','.join(map(str, units))}" if units else \
-                "none for this preset"
-        if form_field.key == "name":
-            return f"default: {self.config.model.preset}"
-        return "default" if form_field.key.endswith(("subset", "max_length")) else ""
-
-    def preset_stack(self) -> list[dict[str, Any]]:
-        """The chosen preset's own stack, for the editor to show and copy."""
-        from seqtui.engine.models.presets import preset_layers
-
-        m = self.config.model
-        if m.preset in PRESETS:
-            return preset_layers(m.preset, self.config.units, m.dense_units, m.dropout,
-                                 m.kernel_size)
-        return list(m.layers or [])
 
     def on_mount(self) -> None:
         self.validate_all()
@@ -291,7 +158,7 @@ class NewExperimentScreen(Screen):
             self.preset_chosen()
         if form_field.key.startswith("model.") and form_field.key != "model.preset":
             editor = self.query_one(LayersEditor)
-            editor.preset_stack = self.preset_stack()
+            editor.preset_stack = preset_stack(self.config)
             if not editor.stack:
                 editor.redraw()
         if form_field.key == "model.preset":
@@ -299,7 +166,7 @@ class NewExperimentScreen(Screen):
                 dependent = field_for(key)
                 if dependent is not None:
                     self.query_one(f"#{dependent.widget_id}", Input).placeholder = \
-                        self.placeholder(dependent)
+                        placeholder(dependent, self.config)
         self.validate_all()
 
     def preset_chosen(self) -> None:
@@ -310,7 +177,7 @@ class NewExperimentScreen(Screen):
         m = self.config.model
         saved = None if m.preset in PRESETS else load_preset(m.preset)
         m.layers = list(saved.layers) if saved else None
-        self.query_one(LayersEditor).set_preset(m.preset, self.preset_stack(), m.layers)
+        self.query_one(LayersEditor).set_preset(m.preset, preset_stack(self.config), m.layers)
 
     @on(LayersEditor.Changed)
     def layers_changed(self, event: LayersEditor.Changed) -> None:
@@ -415,172 +282,6 @@ class NewExperimentScreen(Screen):
     def field_label(key: str) -> str:
         form_field = field_for(key)
         return form_field.label if form_field else key
-
-    # ---- sweeps ----------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "start":
-            return not self.searches
-        if action == "start_sweep":
-            return bool(self.searches)
-        if action == "queue":
-            return None if self.searches else True  # shown dimmed: a sweep is not queued
-        return True
-
-    async def action_toggle_search(self) -> None:
-        focused = self.focused
-        form_field = None
-        for node in (focused, *(focused.ancestors if focused else ())):
-            node_id = getattr(node, "id", None) or ""
-            form_field = next((f for f in FIELDS if node_id in (f.widget_id,
-                                                                 f"{f.widget_id}-search")), None)
-            if form_field is not None:
-                break
-        if form_field is None:
-            self.notify("Put the focus on a field of the form to search it.",
-                        severity="warning")
-            return
-        if form_field.key in self.searches:
-            self.unmark(form_field)
-        elif form_field.key in NOT_SEARCHED_HERE or form_field.key not in self.searchable:
-            why = "a sweep keeps it fixed" if form_field.key not in NOT_SEARCHED_HERE else \
-                "search the preset or the units instead"
-            self.notify(f"{form_field.label} cannot be searched: {why}.", severity="warning")
-        else:
-            await self.mark(form_field)
-        self.refresh_bindings()
-
-    async def mark(self, form_field: FormField) -> None:
-        """A range line under the field, filled with a start to change (typing replaces it)."""
-        text = suggested_search(form_field, self.config)
-        row = self.query_one(f"#{form_field.widget_id}-row")
-        after = self.query(f"#{form_field.widget_id}-error") or [row]
-        search = Input(value=text, compact=True, id=f"{form_field.widget_id}-search",
-                       placeholder="LOW:HIGH, LOW:HIGH:log or A,B,C")
-        await row.parent.mount(Horizontal(self.label("  ~ search"), search,
-                                          classes="field-row search-row",
-                                          id=f"{form_field.widget_id}-search-row"),
-                               after=list(after)[0])
-        self.searches[form_field.key] = text
-        row.query_one(".field-label", Label).update(f"~ {form_field.label}")
-        search.focus()
-        self.validate_sweep()
-
-    def unmark(self, form_field: FormField) -> None:
-        self.searches.pop(form_field.key, None)
-        self.sweep_errors.pop(form_field.key, None)
-        row = self.query_one(f"#{form_field.widget_id}-row")
-        row.query_one(".field-label", Label).update(form_field.label)
-        for widget_id in (f"{form_field.widget_id}-search-row",
-                          f"{form_field.widget_id}-search-error"):
-            for widget in self.query(f"#{widget_id}"):
-                widget.remove()
-        self.query_one(f"#{form_field.widget_id}").focus()
-        self.validate_sweep()
-
-    def sweep_setting(self, name: str) -> str:
-        return str(self.query_one(f"#sweep-{name}").value or "").strip()
-
-    def sweep_params(self) -> tuple[list[Param], dict[str, str]]:
-        """The searched fields as a space, and the CLI's message for each that is wrong."""
-        errors: dict[str, str] = {}
-        params: list[Param] = []
-        for key, text in self.searches.items():
-            try:
-                params.append(parse_search(f"{key}={text}", self.searchable))
-            except BadInput as exc:
-                errors[key] = str(exc)
-        for name in ("trials", "parallel"):
-            message = _count_error(self.sweep_setting(name))
-            if message:
-                errors[name] = f"--{name}: {message}"
-        if params and len(params) == len(self.searches):
-            try:
-                check_space(params, self.config, self.sweep_setting("sampler"))
-            except BadInput as exc:
-                named = next((p.name for p in params
-                              if str(exc).startswith(f"--search {p.name}:")), "sampler")
-                errors[named] = str(exc)
-        return params, errors
-
-    def validate_sweep(self) -> None:
-        _, errors = self.sweep_params() if self.searches else ([], {})
-        self.sweep_errors = errors
-        for key in self.searches:
-            form_field = field_for(key)
-            if form_field is not None:
-                self.show_message(f"{form_field.widget_id}-search-error",
-                                  f"{form_field.widget_id}-search-row", errors.get(key, ""))
-                self.query_one(f"#{form_field.widget_id}-search").set_class(key in errors,
-                                                                            "-invalid")
-        for name, _label in SWEEP_SETTINGS:
-            self.show_message(f"sweep-{name}-error", f"sweep-{name}-row", errors.get(name, ""))
-        self.show_status()
-
-    def action_start_sweep(self) -> None:
-        if self.starting_sweep:
-            return
-        self.validate_sweep()
-        if self.sweep_errors:
-            key = next(iter(self.sweep_errors))
-            form_field = field_for(key)
-            self.query_one(f"#{form_field.widget_id}-search" if form_field else
-                           f"#sweep-{key}").focus()
-            return
-        config = self.ready_config()
-        if config is None:
-            return
-        command = [sys.executable, "-m", "seqtui", "sweep", "--detach",
-                   "--runs-dir", str(self.app.runs_dir),
-                   "--parallel", self.sweep_setting("parallel") or "1",
-                   "--sampler", self.sweep_setting("sampler"),
-                   "--pruner", self.sweep_setting("pruner")]
-        if self.sweep_setting("trials"):
-            command += ["--trials", self.sweep_setting("trials")]
-        for key, text in self.searches.items():
-            command += ["--search", f"{key}={text.strip()}"]
-        self.starting_sweep = True
-        self.show_status()
-        self.start_sweep_process(command, config, Path(self.app.runs_dir))
-
-    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
-    def start_sweep_process(self, command: list[str], config: Config, runs_dir: Path) -> None:
-        """`seqtui sweep --detach` checks the space as the CLI does, makes the sweep directory
-        and starts its controller; it returns once the controller runs."""
-        handle, config_path = tempfile.mkstemp(prefix="seqtui-sweep-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(json.dumps(config.to_dict()))
-            done = subprocess.run([*command, "--config", config_path], capture_output=True,
-                                  text=True, stdin=subprocess.DEVNULL, timeout=300)
-        except (OSError, subprocess.SubprocessError) as exc:
-            self.post_message(SweepOutcome(None, f"could not run seqtui sweep: {exc}"))
-            return
-        finally:
-            Path(config_path).unlink(missing_ok=True)
-        if done.returncode == 0:
-            name = done.stdout.split(":", 1)[0].strip()
-            if name and (runs_dir / name / "sweep.json").is_file():
-                self.post_message(SweepOutcome(runs_dir / name))
-                return
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        problem = lines[-1] if lines else f"seqtui sweep exited with status {done.returncode}"
-        self.post_message(SweepOutcome(None, problem.removeprefix("seqtui: error: ")))
-
-    @on(SweepOutcome)
-    def sweep_started(self, outcome: SweepOutcome) -> None:
-        self.starting_sweep = False
-        self.show_status()
-        if outcome.sweep_dir is None:
-            self.notify(plain_flags(outcome.problem), title="Could not start the sweep",
-                        severity="error")
-            return
-        from seqtui.tui.screens.sweeps import SweepScreen
-
-        self.app.scan_runs()
-        if self.app.screen is self:
-            self.app.pop_screen()
-        self.app.push_screen(SweepScreen(outcome.sweep_dir))
 
     # ---- actions ---------------------------------------------------------------------------
 

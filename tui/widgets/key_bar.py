@@ -28,6 +28,7 @@ class KeyBar(Static):
     def __init__(self, lines: int = 1) -> None:
         super().__init__()
         self.lines = lines
+        self._drawn: Text | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -75,8 +76,15 @@ class KeyBar(Static):
             for key, description, style, _kept in line:
                 text.append(key, style="bold reverse")
                 text.append(description, style=style)
+        # The bar is redrawn on every focus and screen change, mostly to the same keys. A
+        # layout is a reflow of the whole screen (every field of the New form), so it is asked
+        # for only when the bar's height changes; the same text is not drawn again.
+        if text == self._drawn and len(lines) == self.styles.height.value:
+            return
+        resized = self.styles.height is None or len(lines) != self.styles.height.value
+        self._drawn = text
         self.styles.height = len(lines)
-        self.update(text)
+        self.update(text, layout=resized)
 
     @staticmethod
     def pack(items: list[tuple[str, str, str, bool]], width: int) -> list[list]:
