@@ -188,9 +188,9 @@ async def test_the_dashboard_shows_the_test_score_and_where_validation_was_measu
     app = make_app(attach=seeds)
     async with app.run_test(size=(80, 24)) as pilot:
         dash = app.screen
-        await wait_until(pilot, lambda: "test acc" in shown(dash.query_one("#dash-title")))
+        await wait_until(pilot, lambda: "0.7175" in shown(dash.query_one("#dash-title")))
         title = shown(dash.query_one("#dash-title"))
-        assert title.startswith("2026-01-01_000000_seeds · test acc 0.7175 · bilstm")
+        assert title.startswith("2026-01-01_000000_seeds · test 0.7175 · bilstm on demo")
         await wait_until(pilot, lambda: any(
             "val (test split)" in plot.drawn for plot in dash.query(MetricPlot)))
         log = "\n".join(dash.state.log)
