@@ -33,7 +33,11 @@ def no_nvml(monkeypatch, fresh_nvml):
 @pytest.fixture
 def busy_process():
     """A real process spinning one core, gone after the test."""
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    proc = subprocess.Popen([sys.executable, "-c", "print('ready', flush=True)\nwhile True: pass"],
+                            stdout=subprocess.PIPE, text=True)
+    # Sampled only once the interpreter runs: on a loaded machine a process sampled while it
+    # is still starting has not yet the memory of a Python.
+    assert proc.stdout.readline().strip() == "ready"
     yield proc
     proc.kill()
     proc.wait()
