@@ -180,9 +180,12 @@ def _print_event(event: dict, spec: dict) -> None:
         word = {"trial_finished": "finished", "trial_pruned": "pruned",
                 "trial_stopped": "stopped"}[kind]
         done = event.get("epochs_done")
-        line = (f"trial {n} {word}: {monitor} {_fmt(event.get('value'))} at epoch "
-                f"{event.get('epoch')} ({done} epoch{'s' * (done != 1)}, "
-                f"{_fmt(event.get('seconds'))} s)")
+        if event.get("value") is None:  # ended before its first epoch did
+            line = f"trial {n} {event.get('message') or word} ({_fmt(event.get('seconds'))} s)"
+        else:
+            line = (f"trial {n} {word}: {monitor} {_fmt(event.get('value'))} at epoch "
+                    f"{event.get('epoch')} ({done} epoch{'s' * (done != 1)}, "
+                    f"{_fmt(event.get('seconds'))} s)")
     elif kind == "trial_failed":
         line = f"trial {n} failed: {event.get('message')}"
     elif kind == "sweep_finished":
