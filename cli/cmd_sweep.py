@@ -41,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="tpe (default, seeded by --seed), random or grid")
     group.add_argument("--pruner", choices=PRUNERS, default="median",
                        help="median (default), hyperband or none")
-    group.add_argument("--pruner-startup", type=_count, default=5, metavar="N",
-                       help="median: trials that run to the end before any is pruned (default 5)")
+    group.add_argument("--pruner-startup", type=_count, default=None, metavar="N",
+                       help="median: trials that run to the end before any is pruned (default: "
+                            "an eighth of --trials, 2 to 5)")
     group.add_argument("--pruner-warmup", type=_count, default=0, metavar="N",
                        help="epochs every trial runs before it may be pruned (median: its "
                             "warm-up; hyperband: its smallest budget) (default 0)")
