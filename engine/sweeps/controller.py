@@ -273,7 +273,8 @@ class Controller:
             learnt = best is not None or status == "pruned"
             self._tell(active, status, state=TrialState.PRUNED if learnt else TrialState.FAIL)
             if best is None:
-                common["message"] = f"{status} before its first epoch ended"
+                common["message"] = f"{status} before its first epoch ended" \
+                    if not info.epochs_done else f"{status} with no {self.monitor} to report"
             self.emit("trial_pruned" if status == "pruned" else "trial_stopped", status=status,
                       **common)
         else:
