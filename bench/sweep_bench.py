@@ -6,10 +6,14 @@ hits both. Prints Markdown rows for bench/README.md.
 
 The pruning search uses trials whose epochs dominate (more data, more epochs), because epochs
 are all a pruner can save: a trial's process start, data loading and test scoring are paid
-whether it is pruned or not. Both figures are reported: wall seconds, and training seconds
-(the sum of every trial's epoch seconds, what the issue's 2x target is about).
+whether it is pruned or not. Reported: wall seconds, training seconds (the sum of every trial's
+epoch seconds, the epochs a stop cut short included: what the issue's 2x target is about),
+epochs run (finished epochs: the same measure without the machine's load) and the trials'
+statuses. The pruned side takes seqtui's default pruner settings unless --pruner-flags says
+otherwise; --sides runs one side alone (the unpruned search does not depend on them).
 
-    python bench/sweep_bench.py [--trials 16] [--epochs 8] [--parallel-trials 6] [--json]
+    python bench/sweep_bench.py [--trials 16] [--pruning-epochs 12] [--pruning-space issue]
+        [--pruner-flags '--pruner-startup 2'] [--sides median,none] [--keep DIR] [--json]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -26,10 +31,20 @@ from pathlib import Path
 BASE = ["--dataset", "demo", "--demo-size", "800", "--preset", "lstm", "--embedding-dim", "16",
         "--units", "16", "--dense-units", "16", "--batch-size", "32"]
 SPACE = ["--search", "training.learning_rate=1e-4:1e-1:log", "--search", "model.dropout=0:0.5"]
-# The pruning search: enough demo data that an epoch takes a couple of seconds on 2 cores.
-PRUNING_BASE = ["--dataset", "demo", "--demo-size", "6000", "--preset", "lstm",
-                "--embedding-dim", "16", "--units", "16", "--dense-units", "16",
-                "--batch-size", "64"]
+# The pruning searches. "issue": the space of the issue's own example (its units scaled down
+# to these 2 cores); "wide": a learning rate up to 1e-1, which diverges often.
+PRUNING_SPACES = {
+    "issue": ["--search", "training.learning_rate=1e-4:1e-2:log",
+              "--search", "model.dropout=0:0.5", "--search", "model.units=16,32,64"],
+    "wide": SPACE,
+}
+
+
+def pruning_base(demo_size: int) -> list[str]:
+    """Enough demo data that an epoch takes a couple of seconds on 2 cores."""
+    return ["--dataset", "demo", "--demo-size", str(demo_size), "--preset", "lstm",
+            "--embedding-dim", "16", "--units", "16", "--dense-units", "16",
+            "--batch-size", "64"]
 
 
 def seqtui(*args: str, runs_dir: Path) -> subprocess.CompletedProcess:
@@ -54,38 +69,50 @@ def _events(run: Path) -> list[dict]:
     return out
 
 
-def trial_seconds(runs_dir: Path) -> tuple[float, float]:
-    """(epoch seconds, process seconds) summed over every trial: the epochs alone (what a pruner
-    can save), and each training process from run_started to its last word (data, model build,
-    epochs, test scoring; not the interpreter's start and TensorFlow's import)."""
-    epochs = process = 0.0
+def trial_seconds(runs_dir: Path) -> tuple[float, float, float]:
+    """(epoch seconds, partial-epoch seconds, process seconds) summed over every trial: the
+    epochs (what a pruner can save), of them the epochs a stop cut short (a pruned trial's
+    last: its first batches and, as Keras validates after a stop, a whole validation pass),
+    and each training process from run_started to its last word (data, model build, epochs,
+    test scoring; not the interpreter's start and TensorFlow's import)."""
+    epochs = partial = process = 0.0
     for run in runs_dir.iterdir():
         if not (run / "config.json").exists():
             continue  # the sweep's own directory: its log spans the whole search
         events = _events(run)
-        epochs += sum(float(e.get("seconds") or 0) for e in events
-                      if e.get("type") == "epoch_ended" and not e.get("partial"))
+        for e in events:
+            if e.get("type") == "epoch_ended":
+                epochs += float(e.get("seconds") or 0)
+                partial += float(e.get("seconds") or 0) if e.get("partial") else 0.0
         times = [e["time"] for e in events if "time" in e]
         if times:
             process += max(times) - min(times)
-    return epochs, process
+    return epochs, partial, process
 
 
 def sweep_once(extra: list[str], trials: int, epochs: int, space: list[str] = SPACE,
-               base: list[str] = BASE) -> dict:
+               base: list[str] = BASE, keep: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="seqtui-bench-") as tmp:
         runs_dir = Path(tmp)
+        if keep is not None:  # the runs stay there, to look into afterwards
+            runs_dir = keep
+            runs_dir.mkdir(parents=True)
         started = time.perf_counter()
         seqtui("sweep", *base, *space, "--epochs", str(epochs), "--trials", str(trials),
                *extra, runs_dir=runs_dir)
         wall = time.perf_counter() - started
         [sweep] = json.loads(seqtui("sweeps", "--json", runs_dir=runs_dir).stdout)
-        epoch_seconds, process_seconds = trial_seconds(runs_dir)
-        epochs_run = sum(r["epochs_done"] for r in json.loads(
-            seqtui("runs", "--json", runs_dir=runs_dir).stdout))
-        return {"wall": wall, "training": epoch_seconds, "process": process_seconds,
+        epoch_seconds, partial_seconds, process_seconds = trial_seconds(runs_dir)
+        runs = json.loads(seqtui("runs", "--json", runs_dir=runs_dir).stdout)
+        epochs_run = sum(r["epochs_done"] for r in runs)
+        # Each trial's status and epochs, in trial order: where the epochs went.
+        by_trial = sorted(runs, key=lambda r: r["trial"] if r["trial"] is not None else -1)
+        return {"wall": wall, "training": epoch_seconds, "partial": partial_seconds,
+                "process": process_seconds,
                 "epochs_run": epochs_run, "best": sweep["best_value"],
-                "pruned": sweep["pruned"], "done": sweep["done"], "failed": sweep["failed"]}
+                "pruned": sweep["pruned"], "done": sweep["done"], "failed": sweep["failed"],
+                "trials": [f"{r['trial']}:{r['status']}:{r['epochs_done']}"
+                           for r in by_trial]}
 
 
 def train_once(epochs: int) -> float:
@@ -100,9 +127,17 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=5,
                         help="epochs per trial of the parallel and overhead sections")
-    parser.add_argument("--pruning-epochs", type=int, default=8)
-    parser.add_argument("--pruner-startup", type=int, default=4)
-    parser.add_argument("--pruner-warmup", type=int, default=2)
+    parser.add_argument("--pruning-epochs", type=int, default=12)
+    parser.add_argument("--pruning-demo-size", type=int, default=4000)
+    parser.add_argument("--pruning-space", choices=sorted(PRUNING_SPACES), default="issue")
+    parser.add_argument("--pruner-flags", default="",
+                        help="the median side's pruner flags, e.g. '--pruner-startup 4 "
+                             "--pruner-warmup 2' (default none: seqtui's defaults)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep each pruning side's runs in DIR/SIDE (a new directory)")
+    parser.add_argument("--sides", default="median,none",
+                        help="which pruning sides to run, in this order (alternate them "
+                             "between repeats)")
     parser.add_argument("--parallel-trials", type=int, default=6)
     parser.add_argument("--overhead-rounds", type=int, default=2)
     parser.add_argument("--skip", action="append", default=[],
@@ -112,18 +147,24 @@ def main() -> None:
     results: dict = {}
 
     if "pruning" not in args.skip:
-        # The same seeded TPE search; the median pruner lets the first trials run to the end
-        # (its reference), then judges each trial from the epoch after the warm-up.
-        pruned = sweep_once(["--pruner", "median", "--pruner-startup", str(args.pruner_startup),
-                             "--pruner-warmup", str(args.pruner_warmup)], args.trials,
-                            args.pruning_epochs, base=PRUNING_BASE)
-        print(json.dumps({"median": pruned}), file=sys.stderr, flush=True)
-        unpruned = sweep_once(["--pruner", "none"], args.trials, args.pruning_epochs,
-                              base=PRUNING_BASE)
-        results["pruning"] = partial = {"median": pruned, "none": unpruned,
-                              "training_ratio": unpruned["training"] / pruned["training"],
-                              "wall_ratio": unpruned["wall"] / pruned["wall"],
-                              "best_gap": pruned["best"] - unpruned["best"]}
+        # The same seeded TPE search, pruned (with the given flags, or seqtui's defaults) and
+        # not; the sides run one after the other in the order given.
+        base = pruning_base(args.pruning_demo_size)
+        space = PRUNING_SPACES[args.pruning_space]
+        extra = {"median": ["--pruner", "median", *shlex.split(args.pruner_flags)],
+                 "none": ["--pruner", "none"]}
+        partial = results["pruning"] = {"median_flags": extra["median"]}
+        for side in args.sides.split(","):
+            partial[side] = sweep_once(extra[side], args.trials, args.pruning_epochs,
+                                       space=space, base=base,
+                                       keep=args.keep / side if args.keep else None)
+            print(json.dumps({side: partial[side]}), file=sys.stderr, flush=True)
+        if "median" in partial and "none" in partial:
+            pruned, unpruned = partial["median"], partial["none"]
+            partial.update(training_ratio=unpruned["training"] / pruned["training"],
+                           epochs_ratio=unpruned["epochs_run"] / pruned["epochs_run"],
+                           wall_ratio=unpruned["wall"] / pruned["wall"],
+                           best_gap=pruned["best"] - unpruned["best"])
         print(json.dumps({"pruning": partial}), file=sys.stderr, flush=True)
 
     if "parallel" not in args.skip:
@@ -153,12 +194,14 @@ def main() -> None:
         return
     if "pruning" in results:
         r = results["pruning"]
-        for name in ("median", "none"):
+        for name in [n for n in ("median", "none") if n in r]:
             x = r[name]
             print(f"| {name} | {x['training']:.0f} s | {x['epochs_run']} | {x['wall']:.0f} s | "
                   f"{x['best']:.4f} | {x['pruned']} |")
-        print(f"training seconds none/median: {r['training_ratio']:.2f}x; wall: "
-              f"{r['wall_ratio']:.2f}x; best value gap: {r['best_gap']:+.4f}")
+        if "training_ratio" in r:
+            print(f"training seconds none/median: {r['training_ratio']:.2f}x; epochs: "
+                  f"{r['epochs_ratio']:.2f}x; wall: {r['wall_ratio']:.2f}x; best value gap: "
+                  f"{r['best_gap']:+.4f}")
     if "parallel" in results:
         r = results["parallel"]
         print(f"| --parallel 1 | {r['1']['wall']:.0f} s | {r['trials_per_hour']['1']:.0f} |")

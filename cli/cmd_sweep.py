@@ -41,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="tpe (default, seeded by --seed), random or grid")
     group.add_argument("--pruner", choices=PRUNERS, default="median",
                        help="median (default), hyperband or none")
-    group.add_argument("--pruner-startup", type=_count, default=5, metavar="N",
-                       help="median: trials that run to the end before any is pruned (default 5)")
+    group.add_argument("--pruner-startup", type=_count, default=None, metavar="N",
+                       help="median: trials that run to the end before any is pruned (default: "
+                            "an eighth of --trials, 2 to 5)")
     group.add_argument("--pruner-warmup", type=_count, default=0, metavar="N",
                        help="epochs every trial runs before it may be pruned (median: its "
                             "warm-up; hyperband: its smallest budget) (default 0)")
@@ -180,9 +181,12 @@ def _print_event(event: dict, spec: dict) -> None:
         word = {"trial_finished": "finished", "trial_pruned": "pruned",
                 "trial_stopped": "stopped"}[kind]
         done = event.get("epochs_done")
-        line = (f"trial {n} {word}: {monitor} {_fmt(event.get('value'))} at epoch "
-                f"{event.get('epoch')} ({done} epoch{'s' * (done != 1)}, "
-                f"{_fmt(event.get('seconds'))} s)")
+        if event.get("value") is None:  # ended before its first epoch did
+            line = f"trial {n} {event.get('message') or word} ({_fmt(event.get('seconds'))} s)"
+        else:
+            line = (f"trial {n} {word}: {monitor} {_fmt(event.get('value'))} at epoch "
+                    f"{event.get('epoch')} ({done} epoch{'s' * (done != 1)}, "
+                    f"{_fmt(event.get('seconds'))} s)")
     elif kind == "trial_failed":
         line = f"trial {n} failed: {event.get('message')}"
     elif kind == "sweep_finished":

@@ -72,7 +72,7 @@ def show_sweep(path: Path) -> int:
 def _study_rows(sweep: SweepInfo) -> list[list[str]]:
     """A shared study's trials from every machine (Optuna's storage is the only place that
     knows them all)."""
-    from seqtui.engine.sweeps.study import all_trials
+    from seqtui.engine.sweeps.study import STATUS_ATTR, all_trials
 
     local = {t.number: t for t in sweep.trials}
     rows = []
@@ -96,8 +96,9 @@ def _study_rows(sweep: SweepInfo) -> list[list[str]]:
                 value = (min if sign > 0 else max)(inter.values())
             epoch = max(inter) if inter else None
             seconds = ft.duration.total_seconds() if ft.duration else None
-            status = {"COMPLETE": "completed", "PRUNED": "pruned", "FAIL": "failed",
-                      "RUNNING": "running", "WAITING": "waiting"}.get(ft.state.name, "?")
+            status = ft.user_attrs.get(STATUS_ATTR) or {
+                "COMPLETE": "completed", "PRUNED": "pruned", "FAIL": "failed",
+                "RUNNING": "running", "WAITING": "waiting"}.get(ft.state.name, "?")
         if status == "waiting":
             continue
         params = "  ".join(f"{k.split('.')[-1]}={format_value(v)}" for k, v in ft.params.items())

@@ -42,6 +42,7 @@ from seqtui.engine.sweeps.space import Param, apply_params
 from seqtui.engine.sweeps.state import TRIAL_END_TYPES, read_spec
 from seqtui.engine.sweeps.study import (
     NOT_RUN_ATTR,
+    STATUS_ATTR,
     counts_toward_total,
     distributions,
     load_study,
@@ -262,11 +263,18 @@ class Controller:
                       value=best[1] if best else None, epoch=best[0] if best else None)
         status = info.status
         if status in ("completed", "early_stopped") and best is not None:
-            self.study.tell(active.trial, best[1])
+            self._tell(active, status, best[1])
             self.emit("trial_finished", status=status, **common)
-        elif status in ("pruned", "stopped") and best is not None:
-            # Optuna keeps a pruned trial's intermediate values: the sampler still learns from it
-            self.study.tell(active.trial, state=TrialState.PRUNED)
+        elif status in ("pruned", "stopped"):
+            # Optuna keeps a pruned trial's intermediate values: the sampler still learns from
+            # it. One stopped before its first epoch ended taught nothing of its parameters:
+            # Optuna is told it failed, which its samplers skip (a pruned trial without a value
+            # would count as the worst), while the sweep records what happened.
+            learnt = best is not None or status == "pruned"
+            self._tell(active, status, state=TrialState.PRUNED if learnt else TrialState.FAIL)
+            if best is None:
+                common["message"] = f"{status} before its first epoch ended" \
+                    if not info.epochs_done else f"{status} with no {self.monitor} to report"
             self.emit("trial_pruned" if status == "pruned" else "trial_stopped", status=status,
                       **common)
         else:
@@ -274,10 +282,18 @@ class Controller:
             if status == "died":
                 reason = "its training process died without a last word" + (
                     f" (last: {info.message})" if info.message else "")
-            elif status in ("pruned", "stopped"):
-                reason = f"{status} before its first epoch ended"
-            self.study.tell(active.trial, state=TrialState.FAIL)
+            self._tell(active, "failed", state=TrialState.FAIL)
             self.emit("trial_failed", status="failed", message=reason, **common)
+
+    def _tell(self, active: Active, status: str, value: float | None = None,
+              state: TrialState | None = None) -> None:
+        """Ends the trial in the study, with seqtui's word for how it ended, so a shared
+        study's leaderboard on another machine says `stopped` where Optuna has no such state."""
+        active.trial.set_user_attr(STATUS_ATTR, status)
+        if state is None:
+            self.study.tell(active.trial, value)
+        else:
+            self.study.tell(active.trial, state=state)
 
     def emit(self, type_: str, **fields: Any) -> None:
         event = make_event(type_, **fields)

@@ -26,9 +26,19 @@ from seqtui.engine.sweeps.space import Param, grid
 from seqtui.engine.sweeps.state import SPEC_FILE, direction_of
 
 
+def default_pruner_startup(trials: int) -> int:
+    """The median pruner's start-up trials (they run to the end before any trial is judged)
+    when none are asked for: an eighth of the search, at least 2 (a median of one trial is
+    that trial) and at most Optuna's own default of 5, reached at 40 trials. A fixed 5 would
+    leave half of a 10-trial search beyond the pruner's reach; in the 16-trial search of
+    bench/README.md, 2 instead of 5 cut the epochs run from 133 to 91 (171 unpruned) for the
+    same best value."""
+    return max(2, min(5, trials // 8))
+
+
 def create_sweep(base: Config, params: list[Param], runs_dir: Path, *, trials: int | None,
                  parallel: int = 1, sampler: str = "tpe", pruner: str = "median",
-                 storage: str | None = None, pruner_startup: int = 5,
+                 storage: str | None = None, pruner_startup: int | None = None,
                  pruner_warmup: int = 0) -> Path:
     from seqtui.engine.sweeps.study import create_study, rdb_storage
 
@@ -38,6 +48,8 @@ def create_sweep(base: Config, params: list[Param], runs_dir: Path, *, trials: i
     trials = trials or 10
     if trials < 1 or parallel < 1:
         raise BadInput("--trials and --parallel must be at least 1")
+    if pruner_startup is None:
+        pruner_startup = default_pruner_startup(trials)
     if storage:
         rdb_storage(storage)  # unreachable: one line, before any directory exists
     resolved = base.resolved()

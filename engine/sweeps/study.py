@@ -29,6 +29,9 @@ SPEC_ATTR = "seqtui_spec"  # the study remembers its spec, so `--join` needs not
 # A trial asked for beyond the sweep's total (two controllers asked at once): told failed so no
 # sampler learns from it, and counted nowhere.
 NOT_RUN_ATTR = "seqtui_not_run"
+# How seqtui says a trial ended (completed, early_stopped, pruned, stopped, failed): Optuna's
+# states have no `stopped`, and tell a stopped trial without a value as failed.
+STATUS_ATTR = "seqtui_status"
 
 optuna.logging.set_verbosity(logging.WARNING)
 

@@ -56,6 +56,8 @@ def test_a_tpe_sweep_runs_its_trials_as_ordinary_runs(tpe):
     spec = json.loads((runs_dir / sweep["id"] / "sweep.json").read_text())
     assert {p["name"]: p.get("log") for p in spec["space"]} == {
         "model.dropout": False, "training.learning_rate": True}  # the flag's and the file's
+    # No pruner flags: the median pruner, starting up on an eighth of the trials but at least 2
+    assert (spec["pruner"], spec["pruner_startup"], spec["pruner_warmup"]) == ("median", 2, 0)
 
     assert set(trials) == {0, 1}
     for number, run in trials.items():

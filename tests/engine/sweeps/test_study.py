@@ -28,6 +28,17 @@ def test_samplers_and_pruners_by_name():
     assert isinstance(make_pruner(spec(pruner="none")), optuna.pruners.NopPruner)
 
 
+def test_the_median_pruner_starts_up_on_an_eighth_of_the_trials_unless_told(tmp_path):
+    space = [parse_search("model.dropout=0:0.5")]
+    for trials, startup, asked in [(10, 2, None), (16, 2, None), (24, 3, None), (40, 5, None),
+                                   (100, 5, None), (16, 0, 0), (16, 7, 7)]:
+        path = create_sweep(Config(), space, tmp_path / f"{trials}-{asked}", trials=trials,
+                            pruner_startup=asked)
+        spec = read_spec(path)
+        assert spec["pruner_startup"] == startup, (trials, asked)
+        assert make_pruner(spec)._n_startup_trials == startup  # what Optuna was given
+
+
 def test_a_seeded_tpe_sweep_asks_the_same_points_again(tmp_path):
     params = [parse_search("training.learning_rate=1e-4:1e-1:log"),
               parse_search("model.preset=lstm,bigru")]
