@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from seqtui.engine.export.checks import KERAS_BUILT_IN, KERAS_REBUILT, export_problem
-from seqtui.engine.export.savedmodel import OOV_ID, checkpoint_epoch, put_in_place
+from seqtui.engine.export.savedmodel import OOV_ID, checkpoint_epoch, load_trained, put_in_place
 
 INFO_FILE = "seqtui.json"  # inside the .keras zip, beside Keras's own files; Keras ignores it
 
@@ -38,22 +37,13 @@ def export_keras_file(run_dir: Path, output: Path, checkpoint: str = "best",
     leaves nothing half-written) and return what it recorded."""
     run_dir, output = Path(run_dir), Path(output)
     path = export_problem(run_dir, output, "keras", checkpoint, force)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    trained, tokenizer, names, config = load_trained(run_dir, path)
     import keras
 
-    import seqtui.engine.models.layers  # noqa: F401 - registers the custom layers for loading
-    from seqtui.engine.data.tokenizers import LINE_BREAK, PUNCTUATION, load_tokenizer
-    from seqtui.engine.reports.predict import class_names_of
+    from seqtui.engine.data.tokenizers import LINE_BREAK, PUNCTUATION
 
-    keras.utils.disable_interactive_logging()
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     max_length = config.get("tokenizer", {}).get("max_length")
-    trained = keras.models.load_model(path, safe_mode=True)
-    tokenizer = load_tokenizer(run_dir / "assets")
-    outputs = int(trained.output_shape[-1])
-    count = 2 if outputs == 1 else outputs
-    names = class_names_of(run_dir) or []
-    names = names if len(names) == count else [str(i) for i in range(count)]
+    count = len(names)
     model = _text_model(keras, trained, tokenizer.vocabulary(), names, max_length,
                         LINE_BREAK, PUNCTUATION)
 

@@ -37,25 +37,13 @@ def export_run(run_dir: Path, output: Path, fmt: str = "savedmodel", checkpoint:
     settings = json.loads((run_dir / "assets" / "tokenizer.json").read_text(encoding="utf-8"))
     if settings.get("kind") == "subwords":
         _import_tensorflow_text(run_dir.name)  # before TensorFlow: a broken one fails at once
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    model, tokenizer, names, config = load_trained(run_dir, path)
     import tensorflow as tf
 
-    import seqtui.engine.models.layers  # noqa: F401 - registers MaskedConv1D for loading
-    from seqtui.engine.data.tokenizers import load_tokenizer
-    from seqtui.engine.reports.predict import class_names_of
-
-    keras.utils.disable_interactive_logging()
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     max_length = config.get("tokenizer", {}).get("max_length")
     fixed = max_length if config.get("model", {}).get("preset") == "flatten" else None
-    model = keras.models.load_model(path, safe_mode=True)
-    tokenizer = load_tokenizer(run_dir / "assets")
     vectorize, extra = _vectorizer(tokenizer, run_dir.name)
-    outputs = int(model.output_shape[-1])
-    count = 2 if outputs == 1 else outputs
-    names = class_names_of(run_dir) or []
-    names = names if len(names) == count else [str(i) for i in range(count)]
+    count = len(names)
     module = _serving_module(tf, model, vectorize, names, max_length, fixed)
 
     info = {"run": run_dir.name, "checkpoint": f"checkpoints/{path.name}",
@@ -137,6 +125,28 @@ def _serving_module(tf: Any, model: Any, vectorize: Any, names: list[str],
                     "label": tf.gather(self.class_names, tf.argmax(scores, axis=1))}
 
     return Serving()
+
+
+def load_trained(run_dir: Path, checkpoint: Path) -> tuple[Any, Any, list[str], dict]:
+    """What both export formats start from: the checkpoint's model, the run's tokenizer, its
+    class names (one per class the model scores, numbered when the run recorded none) and its
+    config. Imports TensorFlow."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    import seqtui.engine.models.layers  # noqa: F401 - registers seqtui's layers for loading
+    from seqtui.engine.data.tokenizers import load_tokenizer
+    from seqtui.engine.reports.predict import class_names_of
+
+    keras.utils.disable_interactive_logging()
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    model = keras.models.load_model(checkpoint, safe_mode=True)
+    tokenizer = load_tokenizer(run_dir / "assets")
+    outputs = int(model.output_shape[-1])
+    count = 2 if outputs == 1 else outputs  # a sigmoid output scores two classes
+    names = class_names_of(run_dir) or []
+    names = names if len(names) == count else [str(i) for i in range(count)]
+    return model, tokenizer, names, config
 
 
 def checkpoint_epoch(run_dir: Path, name: str) -> int | None:

@@ -15,7 +15,8 @@ from helpers import wait_until
 from seqtui.engine.runs.control import CONTROL_DIR
 from seqtui.engine.runs.process import read_pid, write_pid
 from seqtui.tui.screens.confirm import ConfirmScreen
-from seqtui.tui.screens.dashboard import DashboardScreen, title_line
+from seqtui.tui.screens.dashboard import DashboardScreen
+from seqtui.tui.screens.dashboard_text import title_line
 
 pytestmark = pytest.mark.anyio
 
