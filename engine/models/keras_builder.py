@@ -76,3 +76,21 @@ def _layer(keras: Any, spec: Spec, mixed_precision: bool) -> Any:
         return keras.layers.Dense(spec["units"], activation=spec["activation"], dtype=dtype,
                                   name="output" if spec.get("output") else None)
     raise ValueError(f"unknown layer kind {kind!r}")
+
+
+def build_compiled_state(model: Any, element_spec: Any) -> None:
+    """Create a compiled model's optimizer, loss and metric variables before fit or evaluate
+    traces its step.
+
+    Under the default strategy Keras creates them inside that first trace, and a tf.function
+    that creates variables is traced twice (once creating them, once more without): for an
+    LSTM a second or more of every run's first epoch, which a sweep pays once per trial. Only
+    shapes and dtypes are used, so no batch is drawn and the shuffle order is untouched.
+    """
+    symbolic_build = getattr(model, "_symbolic_build", None)  # what Keras runs under a strategy
+    with model.distribute_strategy.scope():
+        if symbolic_build is not None:
+            x, y = element_spec[:2]
+            symbolic_build(data_batch=(x, y))  # builds the optimizer too
+        elif model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)

@@ -12,6 +12,7 @@ from typing import Any
 
 from seqtui.engine.config import Config
 from seqtui.engine.data.pipeline import make_split, truncate
+from seqtui.engine.models.keras_builder import build_compiled_state
 from seqtui.engine.reports.analysis import ANALYSIS_FILE, error_analysis, summary_line
 from seqtui.engine.runs.events import Listener, make_event, read_events
 
@@ -36,6 +37,7 @@ def finish_run(run_dir: Path | None, model: Any, data: Any, tokenizer: Any, conf
                            seed=config.training.seed)
         emit(make_event("stage", stage="testing",
                         message=f"scoring the test split ({split.examples:,} texts) once"))
+        build_compiled_state(model, split.dataset.element_spec)
         scores = model.evaluate(split.dataset, return_dict=True, verbose=0)
         test = {k: float(v) for k, v in scores.items()}
     except Exception as exc:  # noqa: BLE001 - the run itself succeeded; say why and go on

@@ -28,7 +28,10 @@ from seqtui.engine.data.textdata import dataset_facts  # noqa: E402
 from seqtui.engine.data.tokenizers import build_tokenizer  # noqa: E402
 from seqtui.engine.data.vectors import check_vectors_config, embedding_matrix  # noqa: E402
 from seqtui.engine.errors import BadInput  # noqa: E402
-from seqtui.engine.models.keras_builder import build_keras_model  # noqa: E402
+from seqtui.engine.models.keras_builder import (  # noqa: E402
+    build_compiled_state,
+    build_keras_model,
+)
 from seqtui.engine.models.metrics import extra_metrics  # noqa: E402
 from seqtui.engine.models.specs import fixed_length  # noqa: E402
 from seqtui.engine.models.summary import summarize  # noqa: E402
@@ -232,6 +235,7 @@ def _train(config: Config, run_dir: Path | None, emit: Listener, resume: bool,
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard")))
 
     if initial_epoch < tr.epochs:
+        build_compiled_state(model, train_split.dataset.element_spec)
         model.fit(train_split.dataset, validation_data=val_split.dataset, epochs=tr.epochs,
                   initial_epoch=initial_epoch, steps_per_epoch=train_split.steps,
                   callbacks=callbacks, verbose=0, class_weight=class_weight,

@@ -215,3 +215,22 @@ def test_the_embedding_is_sized_to_the_vocabulary_learned(runs_dir):
     assert f"learned a vocabulary of {learned:,} ids (at most 10,000 asked)" in messages
     md_path, _ = write_report(run_dir)
     assert f"- vocabulary size: {learned:,}" in md_path.read_text()
+
+
+def test_fit_traces_its_step_without_creating_variables(runs_dir):
+    """A tf.function that creates variables is traced twice, a second or more of every run's
+    first epoch: the optimizer's, loss's and metrics' variables must exist before fit traces
+    its step, and the best checkpoint's metrics before the test split is scored."""
+    import tensorflow as tf
+
+    made_in_trace = []
+
+    def creator(next_creator, **kwargs):
+        if tf.inside_function():
+            made_in_trace.append(kwargs.get("name"))
+        return next_creator(**kwargs)
+
+    with tf.variable_creator_scope(creator):
+        _run_dir, result = _train_into(runs_dir, tiny_config("lstm", training__epochs=1))
+    assert result["status"] == "completed"
+    assert made_in_trace == []
