@@ -37,6 +37,7 @@ from seqtui.tui.workarounds import (
 SCAN_SECONDS = 1.0
 COLLECT_CHECK_SECONDS = 0.1
 PREBUILD_IDLE_SECONDS = 0.5
+PREBUILD_STEP_SECONDS = 0.05  # between two pieces of the idle build: a key comes first
 KEPT_DASHBOARDS = 4
 
 
@@ -268,33 +269,47 @@ class SeqtuiApp(App, inherit_bindings=False):
 
         self.push_screen(CompareScreen(run_dirs))
 
-    def install_new_form(self) -> None:
+    def install_new_form(self, staged: bool = False) -> None:
         """The form is built once and kept (installed): opening it again is instant, and it
-        remembers the last config, ready to tweak and queue the next one."""
+        remembers the last config, ready to tweak and queue the next one. `staged`: built a
+        section at a time (NewExperimentScreen.build_next_piece)."""
         from seqtui.tui.screens.new import NewExperimentScreen
 
         if not self.is_screen_installed("new"):
-            self.install_screen(NewExperimentScreen(), "new")
+            self.install_screen(NewExperimentScreen(staged=staged), "new")
 
-    def prebuild_screens(self) -> None:
+    async def prebuild_screens(self) -> None:
         """Build Help and the New experiment form while the user is idle on the first screen,
-        so that the first `?` or `n` only shows them (building the form's widgets takes 100 to
-        200 ms on a busy machine). Put off while keys are coming. Help first: the form then
-        starts with the stylesheet that showing Help would otherwise change (a modal screen's
-        CSS), and is not restyled on its next showing for it."""
-        if self.is_screen_installed("new"):
-            return
+        so that the first `?` or `n` only shows them (building the form's widgets takes half a
+        second on a busy machine). One piece at a time (Help, the form's first sections, each
+        further section; then the screens style, lay out and paint themselves out of sight,
+        in steps of their own), each only after half a second without a key: a key pressed
+        meanwhile waits for one piece, not the whole build. `n` during the build shows the
+        form with the pieces built so far, and the others follow in the same way (and at once
+        for the next piece when the focus nears the end of the built ones). Help first: the
+        form then starts with the stylesheet that showing Help would otherwise change (a
+        modal screen's CSS), and is not restyled on its next showing for it."""
         if not self.collector.idle(PREBUILD_IDLE_SECONDS):
             self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
             return
-        self.install_help()
-        self.install_new_form()
         # Textual builds an installed screen when it is first shown; _get_screen builds it
         # now without showing it. Without it (a later Textual), the first key builds it.
         get_screen = getattr(self, "_get_screen", None)
-        if callable(get_screen):
-            get_screen("help")
-            get_screen("new")
+        if not callable(get_screen):
+            return
+        if not self.is_screen_installed("help"):
+            self.install_help()
+            _, mounted = get_screen("help")
+            await mounted
+        elif not self.is_screen_installed("new"):
+            self.install_new_form(staged=True)
+            _, mounted = get_screen("new")
+            await mounted
+        else:
+            form = self.get_screen("new")
+            if not form.is_running or not await form.build_next_piece():
+                return  # built whole
+        self.set_timer(PREBUILD_STEP_SECONDS, self.prebuild_screens)
 
     def action_new_experiment(self) -> None:
         self.install_new_form()

@@ -55,7 +55,8 @@ FORM_HELP = {
                                "weights; 0 turns early stopping off",
     "model.units": "recurrent units or conv filters; empty: the preset's default; a comma list "
                    "stacks layers (64,32)",
-    "model.layers": "the model as a layer stack instead of the preset's",
+    "model.layers": "the model as a layer stack instead of the preset's: a add, e edit, d remove, "
+                    "shift+↑↓ move, c copy the preset's layers, s save as a preset",
     "name": "run name (letters, digits, . _ -); empty: the preset's name",
 }
 

@@ -169,6 +169,7 @@ class RestyleWhenStale:
     """
 
     _styled_with: tuple | None = None
+    _hidden_styled = False
 
     def _style_inputs(self) -> tuple | None:
         app = self.app  # type: ignore[attr-defined]
@@ -201,6 +202,25 @@ class RestyleWhenStale:
     def _on_mount(self, event) -> None:  # noqa: ANN001 - Textual's events.Mount
         self.call_after_refresh(self._lay_out_hidden)  # type: ignore[attr-defined]
 
+    def _ready_to_lay_out(self) -> bool:
+        """False while the screen is still being built (it calls _lay_out_hidden when done)."""
+        return True
+
+    def _hidden_step(self, step, *args) -> bool:  # noqa: ANN001 - a bound method
+        """Whether to do a step of the hidden preparation now. Each step is one piece of work
+        (tens of milliseconds, a few hundred for a big form on a loaded machine) and a key
+        waits for the one under way, so a step is put off while keys are coming; and the
+        preparation stops once the screen is shown, which does what is left itself."""
+        app = self.app  # type: ignore[attr-defined]
+        if self.is_current or not app.size:  # type: ignore[attr-defined]
+            return False
+        collector = getattr(app, "collector", None)
+        if collector is not None and not collector.idle():
+            self.set_timer(collector.IDLE_SECONDS,  # type: ignore[attr-defined]
+                           lambda: step(*args))
+            return False
+        return True
+
     def _lay_out_hidden(self, rounds: int = 4) -> None:
         """Lay out a screen built off screen, so that its first showing does not. Textual lays
         a screen out when it is first shown, then again for the Resize that layout sends it,
@@ -208,25 +228,64 @@ class RestyleWhenStale:
         the New form that was three full layouts, hundreds of milliseconds, in the key that
         opened it. Here they happen while the user is idle and out of sight: a hidden screen
         ignores its Resize, and the layouts its widgets ask for, which Textual would put off
-        until it is shown, are made until none is asked for (at most `rounds`)."""
+        until it is shown, are made until none is asked for (at most `rounds`), each in a
+        step of its own."""
         refresh_layout = getattr(self, "_refresh_layout", None)
-        app = self.app  # type: ignore[attr-defined]
-        if not callable(refresh_layout) or self.is_current or not app.size:  # type: ignore
+        if not callable(refresh_layout) or not self._ready_to_lay_out():
             return
-        if self._styled_with is None:
-            # Styled whole once, out of sight: styling node by node as they are mounted is
-            # not the same (a focus set while its row was being mounted leaves the row's label
-            # without its :focus-within style), and the first showing then need not restyle.
-            self.update_node_styles(animate=False)  # type: ignore[attr-defined]
-            self._styled_with = self._style_inputs()
-        refresh_layout(app.size)
+        if not self._hidden_step(self._lay_out_hidden, rounds):
+            return
+        if self._needs_hidden_style():
+            self._style_hidden()
+            self.call_after_refresh(self._lay_out_hidden, rounds)  # type: ignore
+            return
+        refresh_layout(self.app.size)  # type: ignore[attr-defined]
         self._layout_required = False
-        if rounds > 1:
-            self.call_after_refresh(self._settle_hidden, rounds - 1)  # type: ignore
+        self.call_after_refresh(self._settle_hidden, rounds - 1)  # type: ignore
 
-    def _settle_hidden(self, rounds: int) -> None:
-        if getattr(self, "_layout_required", False):
+    def _needs_hidden_style(self) -> bool:
+        """Not styled whole yet, or (built in pieces) CSS came with a later piece's widgets
+        that the earlier styling did not see."""
+        now = self._style_inputs()
+        if now is None or self._styled_with is None:
+            return not self._hidden_styled
+        return not self._styles_still_hold(self._styled_with, now)
+
+    def _style_hidden(self) -> None:
+        """Style the screen whole once, out of sight: styling node by node as they are
+        mounted is not the same (a focus set while its row was being mounted leaves the row's
+        label without its :focus-within style), and the first showing then need not restyle."""
+        self.update_node_styles(animate=False)  # type: ignore[attr-defined]
+        self._styled_with = self._style_inputs()
+        self._hidden_styled = True
+        # Shown, the screen's toast rack is set to show the app's toasts; with none it goes
+        # from displayed to not, which asks for a layout of the whole screen in the key that
+        # showed it. Hidden now, it asks again only when there are toasts.
+        for rack in self.query("ToastRack"):  # type: ignore[attr-defined]
+            rack.display = False
+
+    def _settle_hidden(self, rounds: int, waits: int = 20) -> None:
+        # The layouts a layout leads to are asked for by the widgets as they take in their
+        # new sizes: wait until every widget has taken in its messages to know if one is.
+        if waits and any(getattr(node, "_message_queue", None) is not None
+                         and not node._message_queue.empty()
+                         for node in self.walk_children(with_self=True)):  # type: ignore[attr-defined]
+            self.call_after_refresh(self._settle_hidden, rounds, waits - 1)  # type: ignore
+        elif getattr(self, "_layout_required", False) and rounds > 0:
             self._lay_out_hidden(rounds)
+        else:
+            self._render_hidden()
+
+    def _render_hidden(self) -> None:
+        """Paint the laid out screen once where nobody sees it (the result is dropped). Each
+        widget keeps the lines it rendered, so the first showing paints from them: rendering
+        the form's visible widgets for the first time was most of its first showing (80 ms
+        here), Help's likewise."""
+        compositor = getattr(self, "_compositor", None)
+        render = getattr(compositor, "render_update", None)
+        if not callable(render) or not self._hidden_step(self._render_hidden):
+            return
+        render(full=True)
 
     def _on_screen_resume(self, event) -> None:  # noqa: ANN001 - Textual's events.ScreenResume
         if not getattr(event, "refresh_styles", False):

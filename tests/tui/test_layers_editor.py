@@ -104,3 +104,18 @@ async def test_save_as_preset_and_choose_it(runs, make_app, shown):
         assert format_layers(editor.stack) == "conv1d(16, 3) bigru(8) dense(8)"
         assert "BiGRU" in preview(app, shown)
     saved.path.unlink()
+
+
+async def test_at_80_columns_the_editors_hint_takes_two_lines_and_the_help_line_every_key(
+        runs, make_app, shown):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        app.screen.query_one("#field-model-layers").focus()
+        await pilot.pause()
+        message = app.screen.query_one("#layers-message")
+        assert message.size.height <= 2 and "a add" in shown(message)
+        help_line = app.screen.query_one("#field-help")
+        text = " ".join(shown(help_line).split())
+        assert help_line.size.height <= 2 and text.endswith("s save as a preset")
+        assert "shift+↑↓ move" in text

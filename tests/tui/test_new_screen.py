@@ -343,7 +343,7 @@ async def test_at_80x24_labels_and_values_show_whole_and_the_menu_leaves_the_key
 
 # ---- "New experiment from this run" ----------------------------------------------------------
 
-async def test_shift_n_opens_the_form_with_the_runs_config(runs, make_app):
+async def test_shift_n_opens_the_form_with_the_runs_config(runs, make_app, shown):
     runs.finished("2026-01-01_090000_gru", preset="bigru", learning_rate=0.005)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -352,6 +352,11 @@ async def test_shift_n_opens_the_form_with_the_runs_config(runs, make_app):
         assert app.screen.config.model.preset == "bigru"
         assert app.screen.query_one("#field-model-embedding-dim").value == "8"
         assert app.screen.query_one("#field-training-learning-rate").value == "0.005"
+        # Shapes written as the form writes any model at 80 columns (?x8), not Keras's
+        # (None, None, 8), which happened to fit for this small model.
+        await pilot.pause()
+        preview = " ".join(shown(app.screen.query_one(ModelPreview)).split())
+        assert "Embedding ?x8" in preview and "BiGRU 16" in preview and "None" not in preview
         await pilot.press("escape")
         await pilot.press("enter")  # the run's dashboard: the same key there
         assert isinstance(app.screen, DashboardScreen)

@@ -11,6 +11,7 @@ import pytest
 
 from helpers import wait_until
 from seqtui.tui.app import KEPT_DASHBOARDS
+from seqtui.tui.formfields import FIELDS
 from seqtui.tui.screens.dashboard import POLL_SECONDS, DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
 from seqtui.tui.screens.runs import RunsScreen
@@ -111,9 +112,12 @@ async def test_the_new_form_is_built_while_the_user_is_idle_and_shown_by_n(runs,
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.is_screen_installed("new")
                          and app.get_screen("new").is_running)
-        assert isinstance(app.screen, RunsScreen)  # built, not shown
         form = app.get_screen("new")
         assert isinstance(form, NewExperimentScreen)
+        await wait_until(pilot, lambda: not form.unbuilt)  # a piece at a time, all of them
+        assert isinstance(app.screen, RunsScreen)  # built, not shown
+        assert all(form.query(f"#{f.widget_id}") for f in FIELDS)
+        assert form.query("#sweep-pruner")
         await pilot.press("n")
         assert app.screen is form
         assert form.query_one("#model-preview").border_subtitle.endswith("params")
@@ -146,3 +150,56 @@ def test_full_collections_wait_for_an_idle_moment_or_run_once_overdue():
         collector.stop()
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def row_of(widget) -> str:
+    """The form row a focused widget belongs to (the layers editor's list is in its row)."""
+    return next(node.id for node in (widget, *widget.ancestors)
+                if (node.id or "").endswith("-row"))
+
+
+async def test_n_during_the_idle_build_opens_the_form_and_tab_reaches_every_field(
+        runs, make_app, monkeypatch):
+    """The build caught half way (its later steps put off): n shows the form at once, and
+    the keyboard still goes through every field in order, the missing ones mounted as the
+    focus nears them; what is typed into them reaches the config, and the styles of the
+    pieces mounted later are those a full restyle gives."""
+    import seqtui.tui.app as app_module
+    from seqtui.tui.formfields import sections
+    from seqtui.tui.screens.new_sweep import SWEEP_SETTINGS
+
+    runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.is_screen_installed("new")
+                         and app.get_screen("new").is_running)
+        monkeypatch.setattr(app_module, "PREBUILD_STEP_SECONDS", 600.0)
+        form = app.get_screen("new")
+        await pilot.press("n")
+        assert app.screen is form
+        assert form.unbuilt and not form.query("#sweep-trials")  # shown half built
+        everything = [f"{f.widget_id}-row" for _, fields in sections() for f in fields] + \
+            [f"sweep-{name}-row" for name, _ in SWEEP_SETTINGS]
+        # From the last field composed with the form on, by tab alone.
+        start = everything.index("field-data-demo-size-row")
+        expected = everything[start:]
+        form.query_one("#field-data-demo-size").focus()
+        app.animation_level = "none"  # the scroll follows the focus without easing (quicker)
+        await pilot.pause()
+        seen = [row_of(app.focused)]
+        while len(seen) < 200 and seen[-1] != expected[-1]:
+            if seen[-1] == "field-training-seed-row":
+                await pilot.press("ctrl+u", *"7")
+            if seen[-1] == "sweep-trials-row":
+                await pilot.press("ctrl+u", *"3")
+            await pilot.press("tab")
+            if row_of(app.focused) != seen[-1]:
+                seen.append(row_of(app.focused))
+        assert seen == expected
+        assert not form.unbuilt
+        assert form.config.training.seed == 7 and form.sweep_setting("trials") == "3"
+        await pilot.press("tab")  # past the last field: back to the first
+        assert row_of(app.focused) == everything[0]
+        before = {id(n): tuple(n._css_styles.css_lines) for n in form.walk_children()}
+        app.update_styles(form, animate=False)
+        assert before == {id(n): tuple(n._css_styles.css_lines) for n in form.walk_children()}

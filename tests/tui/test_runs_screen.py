@@ -276,3 +276,41 @@ async def test_home_end_delete_and_coming_back_keep_the_cursor_where_it_belongs(
         assert isinstance(app.screen, DashboardScreen)
         await pilot.press("escape")
         assert table.current_run_id == "2026-01-04_000000_gap"
+
+
+async def test_parameter_counts_read_alike_in_the_list_and_on_the_dashboard(runs, make_app,
+                                                                             shown):
+    """One way of writing counts: whole thousands in the list's narrow column, three digits
+    on the dashboard's line when it has to shorten; 999,950 rounds up to 1M in both."""
+    from seqtui.tui.counts import compact_count
+    from seqtui.tui.screens.dashboard_text import title_line
+
+    runs.finished("2026-01-01_000000_gap", preset="gap", params=86_123)
+    runs.finished("2026-01-02_000000_gap", preset="gap", params=999_950)
+    app = make_app()
+    async with app.run_test(size=(120, 30)):
+        text = table_text(app).splitlines()
+        assert " 1.0M " in f" {text[0]} " and " 86k " in f" {text[1]} "
+    assert compact_count(86_123, significant=3) == "86.1k"
+    assert compact_count(999_950, significant=3) == "1M"  # not 1e+03k
+    assert compact_count(None) == "-" and compact_count(1_234) == "1,234"
+    line = title_line("2026-01-01_000000_gap", "gap", "demo", 86_123, "", None, width=50)
+    assert "86.1k params" in line.plain
+
+
+async def test_the_run_ended_toast_leaves_the_detail_line_and_the_key_bar_readable(
+        runs, make_app):
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    runs.finished("2026-01-02_000000_bilstm")
+    def toasts() -> list:
+        return [n for n in app.screen.walk_children() if type(n).__name__ == "Toast"]
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.run_ended(app.runs[0])  # as when the scan sees a run stop running
+        await wait_until(pilot, toasts)
+        await pilot.pause(0.3)
+        [toast] = toasts()
+        for below in ("#runs-detail", "KeyBar"):
+            widget = app.screen.query_one(below)
+            assert widget.region.height and not toast.region.overlaps(widget.region), below

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from rich.text import Text
 
+from seqtui.tui.counts import compact_count
+
 
 def title_line(run_id: str, preset: str, dataset: str, params: int | None, device: str,
                test: float | None, width: int) -> Text:
@@ -21,7 +23,8 @@ def title_line(run_id: str, preset: str, dataset: str, params: int | None, devic
              "params": f" · {params:,} params" if params is not None else "",
              "device": f" · {device}" if device else ""}
     # Each shortening keeps the ones before it, until the line fits.
-    shorter = [("params", f" · {compact_count(params)} params" if params is not None else ""),
+    count = compact_count(params, significant=3)
+    shorter = [("params", f" · {count} params" if params is not None else ""),
                ("device", f" · {device.split(' (')[0]}" if device else ""),
                ("test", f" · test {test:.4f}" if test is not None else ""),
                ("model", f" · {preset}")]
@@ -36,14 +39,6 @@ def title_line(run_id: str, preset: str, dataset: str, params: int | None, devic
     if len(run_id) > room:
         line = Text(run_id[:room - 1] + "…", style="bold")
     return line + Text(rest)
-
-
-def compact_count(n: int) -> str:
-    """98,305 as 98.3k, 1,234,567 as 1.23M: three significant digits."""
-    for scale, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if n >= scale:
-            return f"{n / scale:.3g}{unit}"
-    return str(n)
 
 
 def interrupted_note(cut: dict, status: str) -> str:

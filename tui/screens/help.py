@@ -69,5 +69,10 @@ class HelpScreen(RestyleWhenStale, ModalScreen[None]):
                              classes="help-section")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        # Focused now, while the screen is built out of sight: focused by Textual when first
+        # shown, the scroller's focus style asked for a layout of the whole screen in that key.
+        self.query_one("#help-body").focus()
+
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

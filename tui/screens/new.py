@@ -42,6 +42,21 @@ from seqtui.tui.widgets.layers_editor import LayersEditor
 from seqtui.tui.widgets.model_preview import ModelPreview
 from seqtui.tui.workarounds import RestyleWhenStale
 
+# Built in stages, the form is composed with its top (the Run and Data sections: its first frame
+# at 80x24) and the rest is mounted a piece of at most PIECE_ROWS fields at a time.
+STAGED_FIRST = ("Run", "Data")
+PIECE_ROWS = 6
+SWEEP_PIECE = "Sweep"
+
+
+def form_pieces() -> list[tuple[str, int]]:
+    """The form in building order: (section title, index of the piece's first field)."""
+    pieces = []
+    for title, fields in sections():
+        step = len(fields) if title in STAGED_FIRST else PIECE_ROWS
+        pieces += [(title, start) for start in range(0, len(fields), step)]
+    return [*pieces, (SWEEP_PIECE, 0)]
+
 
 class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
     """Edits a Config; ctrl+s starts a detached training process, ctrl+q queues the config.
@@ -66,8 +81,13 @@ class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
                 tooltip="Help, where ? is not typed into a field", id="new.help_key"),
     ]
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, staged: bool = False) -> None:
+        """`staged`: compose only the form's first sections; the others are mounted one by
+        one by `build_next_piece` (the app builds the form so while the user is idle, and a
+        key pressed meanwhile is answered between two sections)."""
         super().__init__()
+        self.staged = staged
+        self.unbuilt: list[tuple[str, int]] = []  # pieces not mounted yet, in order
         self.config = Config.from_dict((config or Config()).to_dict())
         self.parse_errors: dict[str, str] = {}
         self.errors: dict[str, str] = {}
@@ -85,19 +105,13 @@ class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
         width = self.app.size.width
         current = [name for least, name in self.HORIZONTAL_BREAKPOINTS if width >= least][-1]
         self.update_classes({name: name == current for _, name in self.HORIZONTAL_BREAKPOINTS})
+        pieces = form_pieces()
+        first = sum(title in STAGED_FIRST for title, _ in pieces) if self.staged else len(pieces)
+        self.unbuilt = pieces[first:]
         with Horizontal(id="new-body"):
             with FormScroll(id="new-form", can_focus=False):
-                for title, fields in sections():
-                    yield Static(title, classes="form-section")
-                    for form_field in fields:
-                        # The error line under a field is mounted when it is first needed:
-                        # fewer widgets make this screen open and restyle faster.
-                        classes = "field-row layers-row" if form_field.key == "model.layers" \
-                            else "field-row"
-                        with Horizontal(classes=classes, id=f"{form_field.widget_id}-row"):
-                            yield label_widget(form_field.label)
-                            yield field_widget(form_field, self.config)
-                yield from self.compose_sweep()
+                for piece in pieces[:first]:
+                    yield from self.piece_widgets(piece)
                 yield Static(classes="form-end")  # room for a menu opened on the last field
             with Vertical(id="new-side"):
                 preview = ModelPreview(id="model-preview")
@@ -107,15 +121,77 @@ class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
         yield Static(id="field-help")
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        self.validate_all()
-        first = sections()[0][1][0]
-        self.query_one(f"#{first.widget_id}").focus()
+    def piece_widgets(self, piece: tuple[str, int]) -> list[Widget]:
+        """A piece of the form: a section's title (with its first fields) and a row per field
+        (label and input). The error line under a field is mounted when it is first needed:
+        fewer widgets make this screen open and restyle faster."""
+        title, start = piece
+        if title == SWEEP_PIECE:
+            return self.sweep_widgets()
+        widgets: list[Widget] = [Static(title, classes="form-section")] if start == 0 else []
+        for form_field in self.piece_fields(piece):
+            classes = "field-row layers-row" if form_field.key == "model.layers" else "field-row"
+            widgets.append(Horizontal(label_widget(form_field.label),
+                                      field_widget(form_field, self.config),
+                                      classes=classes, id=f"{form_field.widget_id}-row"))
+        return widgets
+
+    @staticmethod
+    def piece_fields(piece: tuple[str, int]) -> list[FormField]:
+        title, start = piece
+        if title == SWEEP_PIECE:
+            return []
+        fields = dict(sections())[title]
+        return fields[start:] if title in STAGED_FIRST else fields[start:start + PIECE_ROWS]
+
+    async def build_next_piece(self) -> bool:
+        """One step of a staged build (see `staged`): style what is composed (hidden), or
+        mount the next piece not built yet. False once the form is whole."""
+        if not self._hidden_styled and not self.is_current:
+            self._style_hidden()  # a step of its own; the pieces are styled as they come
+            return bool(self.unbuilt)
+        if not self.unbuilt:
+            return False
+        piece = self.unbuilt.pop(0)
+        form = self.query_one("#new-form", FormScroll)
+        before = self._style_inputs()
+        held = None not in (before, self._styled_with) and \
+            self._styles_still_hold(self._styled_with, before)
+        await form.mount_all(self.piece_widgets(piece), before=form.query_one(".form-end"))
+        if held:
+            # The CSS the piece brought (its widget classes' own) is scoped to those classes,
+            # whose nodes here are the piece's, styled with it as they were mounted: the rest
+            # of the screen still holds, and showing it need not restyle every node for it.
+            self._styled_with = self._style_inputs()
+        # Messages found while the piece was not there are shown now.
+        for form_field in self.piece_fields(piece):
+            if self.errors.get(form_field.key):
+                self.show_error(form_field, self.errors[form_field.key])
+        if piece[0] == SWEEP_PIECE and self.searches:
+            self.validate_sweep()
+        if not self.unbuilt and not self.is_current:
+            self.call_after_refresh(self._lay_out_hidden)
+        return bool(self.unbuilt)
+
+    def _ready_to_lay_out(self) -> bool:
+        return not self.unbuilt
+
+    def build_ahead_of(self, widget: Widget) -> None:
+        """Shown before the idle build was done (a key pressed at start-up), the form gets its
+        missing pieces as the app finds the user idle; moving into the last piece built
+        mounts the next at once, so moving down the form never runs out of fields."""
+        built = [f for piece in form_pieces() if piece not in self.unbuilt
+                 for f in self.piece_fields(piece)]
+        near_end = {f"{f.widget_id}-row" for f in built[-PIECE_ROWS:]}
+        if any(node.id in near_end for node in widget.ancestors):
+            self.call_later(self.build_next_piece)
 
     # ---- the help line ---------------------------------------------------------------------
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.show_help(event.widget)
+        if self.unbuilt:
+            self.build_ahead_of(event.widget)
 
     def show_help(self, widget: Widget) -> None:
         text = ""
@@ -238,19 +314,20 @@ class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
         """Show (or clear) the message on the line under a field."""
         self.show_message(f"{form_field.widget_id}-error", f"{form_field.widget_id}-row",
                           message)
-        self.query_one(f"#{form_field.widget_id}").set_class(bool(message), "-invalid")
+        for widget in self.query(f"#{form_field.widget_id}"):  # none: its section is to come
+            widget.set_class(bool(message), "-invalid")
 
     def show_message(self, box_id: str, after_id: str, message: str) -> None:
         found = self.query(f"#{box_id}")
         if found:
             box = found.first(Static)
             box.update(Text(message))
-        elif message:
+        elif message and self.query(f"#{after_id}"):
             box = Static(Text(message), id=box_id, classes="field-error")
             row = self.query_one(f"#{after_id}")
             row.parent.mount(box, after=row)
         else:
-            return
+            return  # nothing to show, or its row is in a section still to be built
         box.set_class(bool(message), "-shown")
 
     def show_status(self) -> None:
@@ -291,7 +368,8 @@ class NewExperimentScreen(RestyleWhenStale, SweepFields, Screen):
         self.validate_all()
         if self.errors:
             first = next(f for f in FIELDS if f.key in self.errors)
-            self.query_one(f"#{first.widget_id}").focus()
+            for widget in self.query(f"#{first.widget_id}"):  # none: its section is to come
+                widget.focus()
             return None
         from seqtui.engine.training.preflight import preflight
 

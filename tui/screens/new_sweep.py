@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 
 from textual import work
-from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from seqtui.engine.config import Config
@@ -47,6 +47,7 @@ class SweepOutcome(Message):
 NOT_SEARCHED_HERE = ("model.layers",)
 SWEEP_SETTINGS = (("trials", "trials"), ("parallel", "parallel"), ("sampler", "sampler"),
                   ("pruner", "pruner"))
+SWEEP_DEFAULTS = {"trials": "", "parallel": "1", "sampler": SAMPLERS[0], "pruner": PRUNERS[0]}
 
 
 def _count_error(text: str) -> str:
@@ -69,22 +70,25 @@ class SweepFields:
     starting_sweep: bool
     searchable: dict
 
-    def compose_sweep(self) -> ComposeResult:
-        yield Static("Sweep", classes="form-section")
-        yield Static("ctrl+r on a field marks it to search; ctrl+s then starts a sweep",
-                     id="sweep-hint")
+    def sweep_widgets(self) -> list[Widget]:
+        """The sweep's section of the form: its title, hint and settings."""
+        widgets: list[Widget] = [
+            Static("Sweep", classes="form-section"),
+            Static("ctrl+r on a field marks it to search; ctrl+s then starts a sweep",
+                   id="sweep-hint")]
         for name, label in SWEEP_SETTINGS:
-            with Horizontal(classes="field-row", id=f"sweep-{name}-row"):
-                yield label_widget(label)
-                if name in ("sampler", "pruner"):
-                    choices = SAMPLERS if name == "sampler" else PRUNERS
-                    yield FormSelect([(c, c) for c in choices], value=choices[0],
-                                     allow_blank=False, compact=True, id=f"sweep-{name}")
-                else:
-                    yield Input(value="1" if name == "parallel" else "", compact=True,
-                                placeholder="default: 10"
-                                if name == "trials" else "", id=f"sweep-{name}")
-            yield Static(id=f"sweep-{name}-error", classes="field-error")
+            if name in ("sampler", "pruner"):
+                choices = SAMPLERS if name == "sampler" else PRUNERS
+                setting: Widget = FormSelect([(c, c) for c in choices], value=choices[0],
+                                             allow_blank=False, compact=True, id=f"sweep-{name}")
+            else:
+                setting = Input(value=SWEEP_DEFAULTS[name], compact=True,
+                                placeholder="default: 10" if name == "trials" else "",
+                                id=f"sweep-{name}")
+            widgets.append(Horizontal(label_widget(label), setting, classes="field-row",
+                                      id=f"sweep-{name}-row"))
+            widgets.append(Static(id=f"sweep-{name}-error", classes="field-error"))
+        return widgets
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -147,7 +151,11 @@ class SweepFields:
         self.validate_sweep()
 
     def sweep_setting(self, name: str) -> str:
-        return str(self.query_one(f"#sweep-{name}").value or "").strip()
+        """A sweep setting as shown (its default while the sweep's section is not built)."""
+        found = self.query(f"#sweep-{name}")  # type: ignore[attr-defined]
+        if not found:
+            return SWEEP_DEFAULTS[name]
+        return str(found.first().value or "").strip()
 
     def sweep_params(self) -> tuple[list[Param], dict[str, str]]:
         """The searched fields as a space, and the CLI's message for each that is wrong."""

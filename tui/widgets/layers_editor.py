@@ -17,6 +17,10 @@ from seqtui.engine.errors import ConfigError
 from seqtui.engine.models.kinds import KINDS, format_layer, format_layers, parse_layers
 
 HINT = "a add · e edit · d remove · shift+↑↓ move · c copy preset · s save as preset"
+# At 80 columns the editor is 23 cells wide: two lines (the help line below the form says every
+# key in full while the editor has the focus).
+SHORT_HINT = "a add · e edit · d del\nc copy · s save · ⇧↑↓"
+FULL_HINT_WIDTH = 42  # from this width HINT takes two lines
 
 
 class LayerList(OptionList):
@@ -108,9 +112,18 @@ class LayersEditor(Vertical):
         else:
             options.add_option(f"preset {self.preset}: {format_layers(self.preset_stack)}")
             options.highlighted = 0
-        self.say(HINT)
+        self.say_hint()
+
+    def say_hint(self) -> None:
+        self.say(HINT if self.content_size.width >= FULL_HINT_WIDTH else SHORT_HINT)
+        self._hinting = True
+
+    def on_resize(self) -> None:
+        if getattr(self, "_hinting", False):
+            self.say_hint()
 
     def say(self, text: str, error: bool = False) -> None:
+        self._hinting = False
         message = self.query_one("#layers-message", Static)
         message.update(text)
         message.set_class(error, "-error")

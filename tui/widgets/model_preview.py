@@ -35,9 +35,13 @@ def compact_shape(shape: tuple[int | None, ...]) -> str:
     return "x".join("?" if d is None else str(d) for d in shape[1:])
 
 
+KERAS_SHAPES_ROOM = 40  # the preview's width from which Keras's shapes are shown, if they fit
+
+
 class ModelPreview(Static):
     """Redrawn whenever the form's config changes; says why when it cannot be drawn. Shapes are
-    Keras's `(None, None, 64)` where they fit, `?x64` (no batch dimension) where they do not."""
+    Keras's `(None, None, 64)` where the panel is wide and they fit, `?x64` (no batch
+    dimension) otherwise."""
 
     shown_config: tuple[Config | None, str] = (None, "")
 
@@ -60,8 +64,12 @@ class ModelPreview(Static):
         counts = [f"{row.params:,}" for row in summary.rows]
         total = f"{summary.total_params:,}"
         shapes = [format_shape(row.output_shape) for row in summary.rows]
-        room = self.content_size.width or 42
-        if max(map(len, names)) + max(map(len, shapes)) + len(total) + 2 > room:
+        room = self.content_size.width or KERAS_SHAPES_ROOM
+        # Narrow (the form at 80 columns), shapes are always ?x64: whether Keras's fitted
+        # depended on the model's names and counts, so one model read (None, 128) and the
+        # next 128 at the same width.
+        if room < KERAS_SHAPES_ROOM or \
+                max(map(len, names)) + max(map(len, shapes)) + len(total) + 2 > room:
             shapes = [compact_shape(row.output_shape) for row in summary.rows]
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, expand=True)
         table.add_column("layer", overflow="ellipsis", no_wrap=True,

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from seqtui.engine.runs.status import RunInfo
+from seqtui.tui.counts import compact_count
 from seqtui.tui.runqueue import display_status
 from seqtui.tui.widgets.progress_panel import STATUS_STYLE
 
@@ -46,16 +47,6 @@ COLUMNS = (
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 MIN_ID_WIDTH = 12  # a run id is never cut shorter (its date and time)
-
-
-def compact_count(n: int | None) -> str:
-    if not n:
-        return "-"
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 10_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n:,}"
 
 
 def row_cells(run: RunInfo, marked: bool, queued: set[str]) -> dict[str, Text]:
@@ -175,6 +166,18 @@ class RunsTable(DataTable):
         layout = [(key, labels[key], widths[key]) for key in keys if key in widths]
         signature = tuple((rid, tuple(str(c) for c in row.values())) for rid, row in rows.items())
         if layout == self._layout and signature == self._signature:
+            return
+        if layout == self._layout and self._signature is not None and \
+                [rid for rid, _ in signature] == [rid for rid, _ in self._signature]:
+            # The same rows in the same order, some of them changed (a run training moves on
+            # every scan): their cells are rewritten in place. Clearing and adding every row
+            # made the table lay out and the whole screen repaint, 40 ms once a second.
+            before = dict(self._signature)
+            for (rid, cells), row in zip(signature, rows.values(), strict=True):
+                if before[rid] != cells:
+                    for column, _, width in layout:
+                        self.update_cell(rid, column, self.cell(row, column, width))
+            self._signature = signature
             return
         current = self.current_key
         at = self.cursor_row
