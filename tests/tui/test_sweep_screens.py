@@ -83,6 +83,10 @@ async def test_w_lists_sweeps_and_enter_opens_the_leaderboard(runs, make_app):
         assert board[0][1:3] == ["completed", "0.4500"] and board[2][1] == "pruned"
         assert "learning_rate=0.01" in board[0][5]
         assert app.screen.query_one(TrialPlot).drawn == 3
+        # A finished sweep has nothing to stop: the key is neither offered nor taken.
+        assert "Stop sweep" not in str(app.screen.query_one("KeyBar").render())
+        await pilot.press("s")
+        assert isinstance(app.screen, SweepScreen)
         await pilot.press("down", "down", "down")
         detail = app.screen.query_one("#sweep-detail").content
         assert "preset flatten needs a fixed length" in str(detail)
@@ -111,6 +115,7 @@ async def test_the_leaderboard_follows_a_new_trial_live_and_s_stops(runs, make_a
         await wait_until(pilot, lambda: rows(app, "#sweep-table")[0][0] == "4")
         assert rows(app, "#sweep-table")[0][1:3] == ["running", "0.4000"]
 
+        assert "Stop sweep" in str(app.screen.query_one("KeyBar").render())
         await pilot.press("s")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

@@ -176,7 +176,10 @@ class SweepScreen(_Polling):
         return read_sweep(self.sweep_dir)
 
     def show(self, sweep: SweepInfo) -> None:
+        changed = self.sweep is None or self.sweep.status != sweep.status
         self.sweep = sweep
+        if changed:
+            self.refresh_bindings()  # `s` is offered only while the sweep runs
         self.board = sweep.leaderboard()
         table = self.query_one(DataTable)
         if not table.columns:
@@ -227,10 +230,10 @@ class SweepScreen(_Polling):
             return
         self.app.open_dashboard(self.sweep_dir.parent / trial.run)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "stop" or (self.sweep is not None and self.sweep.status == "running")
+
     def action_stop(self) -> None:
-        if self.sweep is None or self.sweep.status != "running":
-            self.notify("The sweep is not running.", severity="warning")
-            return
 
         def answered(yes: bool | None) -> None:
             if yes:
