@@ -1,8 +1,10 @@
-"""Check the import rules in pyproject.toml with import-linter.
+"""Check the import rules in pyproject.toml with import-linter, over any checkout.
 
-cli/, engine/ and tui/ become seqtui, seqtui.engine and seqtui.tui only when installed (a
-setuptools package-dir mapping), which import-linter cannot follow; so the sources are copied
-into a temporary tree laid out as the installed package, and linted there.
+cli/, engine/ and tui/ become seqtui, seqtui.engine and seqtui.tui when installed (a setuptools
+package-dir mapping). import-linter walks the root package's folder, cli/, where the links
+cli/engine and cli/tui give it the installed layout: a bare `lint-imports` in an editable
+install checks this checkout. This script checks another one (a test's altered copy): cli/ is
+copied with its links followed, which is the installed package, and linted there.
 """
 
 from __future__ import annotations
@@ -22,9 +24,7 @@ def lint(root: Path = ROOT, **run: object) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="seqtui-lint-") as tmp:
         package = Path(tmp) / "seqtui"
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(root / "cli", package, ignore=ignore)
-        shutil.copytree(root / "engine", package / "engine", ignore=ignore)
-        shutil.copytree(root / "tui", package / "tui", ignore=ignore)
+        shutil.copytree(root / "cli", package, ignore=ignore)  # through cli/engine, cli/tui
         env = {**os.environ, "PYTHONPATH": tmp}
         linter = Path(sys.executable).with_name("lint-imports")
         command = [str(linter)] if linter.exists() else ["lint-imports"]
