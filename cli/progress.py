@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -14,6 +15,8 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+
+from seqtui.engine.runs.status import outcome_text
 
 METRIC_ORDER = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -134,14 +137,9 @@ class RichProgress:
 
     def on_run_finished(self, event: dict[str, Any]) -> None:
         self.close()
-        best = event.get("best") or {}
-        best_text = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if v is not None)
+        outcome = outcome_text(event)
         self.console.print(f"[bold green]{event.get('status')}[/] in {event.get('seconds', 0):.1f}s"
-                           + (f"; best epoch {event['best_epoch']} ({best_text})"
-                              if event.get("best_epoch") else "")
-                           + (f"; test acc {test['accuracy']:.4f}"
-                              if isinstance(test := event.get("test"), dict)
-                              and test.get("accuracy") is not None else ""))
+                           + (f"; {escape(outcome)}" if outcome else ""))
 
     def on_run_failed(self, event: dict[str, Any]) -> None:
         self.close()

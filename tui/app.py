@@ -196,9 +196,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         """Toast, terminal bell and an OSC 9 desktop notification (it reaches the user's own
         terminal over SSH)."""
         if run.status in FINISHED_STATUSES:
-            best = run.best("val_accuracy")
-            detail = f", best val acc {best[1]:.4f} (epoch {best[0]})" if best else ""
-            text = f"{run.id} {run.status.replace('_', ' ')}{detail}"
+            outcome = run.outcome
+            text = f"{run.id} {run.status.replace('_', ' ')}" + (f"; {outcome}" if outcome else "")
             severity = "information"
         else:
             text = f"{run.id} {run.status}" + (f": {run.message}" if run.message else "")

@@ -78,6 +78,16 @@ class RunInfo:
         return None
 
     @property
+    def outcome(self) -> str:
+        """The best epoch by the run's monitored metric and the test score, as the CLI's last
+        line gives them ("best epoch 3 (val_loss 0.3847); test acc 0.8380"); "" before the
+        run has finished."""
+        for event in reversed(self.events):
+            if event.get("type") == "run_finished":
+                return outcome_text(event)
+        return ""
+
+    @property
     def paused(self) -> bool:
         """Running but held between batches: its last pause has not been lifted."""
         if self.status != "running":
@@ -102,6 +112,21 @@ class RunInfo:
     @property
     def finished(self) -> bool:
         return self.status not in ("running", "pending")
+
+
+def outcome_text(finished: Event) -> str:
+    """A run_finished event's best epoch, by the metric the run monitored, and its test
+    accuracy. One phrase for the CLI and the TUI: a toast naming the best val_accuracy's epoch
+    beside a dashboard naming val_loss's best read as a contradiction."""
+    parts = []
+    best = {k: v for k, v in (finished.get("best") or {}).items() if isinstance(v, (int, float))}
+    if finished.get("best_epoch"):
+        values = ", ".join(f"{k} {v:.4f}" for k, v in best.items())
+        parts.append(f"best epoch {finished['best_epoch']}" + (f" ({values})" if values else ""))
+    test = finished.get("test")
+    if isinstance(test, dict) and isinstance(test.get("accuracy"), (int, float)):
+        parts.append(f"test acc {test['accuracy']:.4f}")
+    return "; ".join(parts)
 
 
 STEADY_NOTE = ("s/epoch leaves out the first epoch of each training process, which also traces "

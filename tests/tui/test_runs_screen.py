@@ -134,17 +134,23 @@ async def test_r_writes_the_report_and_shows_its_paths(runs, make_app):
 
 
 async def test_run_that_finishes_rings_and_sends_osc9(runs, make_app):
-    config = runs.tiny("gap", epochs=1)
+    config = runs.tiny("gap", epochs=2)
     path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config), alive=True)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
-        runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.65, best_epoch=1),
+        # val_accuracy peaks at epoch 1, the monitored val_loss at epoch 2: the toast names the
+        # epoch the dashboard stars, by the metric that chose it, and the test score.
+        runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.70, best_epoch=1),
+                           runs.epoch_event(2, 0.5, 0.7, 0.5, 0.65, best_epoch=2),
                            {"type": "run_finished", "time": runs.T0 + 50,
-                            "status": "completed", "best_epoch": 1}])
+                            "status": "completed", "best_epoch": 2,
+                            "best": {"val_loss": 0.5}, "test": {"accuracy": 0.6875}}])
         await wait_until(pilot, lambda: app.notifications_sent)
-        assert "2026-01-01_000000_gap completed" in app.notifications_sent[0]
-        assert any("completed" in n.message for n in app._notifications)
+        expected = ("2026-01-01_000000_gap completed; best epoch 2 (val_loss 0.5000); "
+                    "test acc 0.6875")
+        assert expected in app.notifications_sent[0]
+        assert any(expected in n.message for n in app._notifications)
 
 
 def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):

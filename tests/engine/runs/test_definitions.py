@@ -92,3 +92,29 @@ def test_a_queued_run_reads_queued_in_seqtui_runs_as_in_the_tui(runs_dir, monkey
     assert record["status"] == "pending" and record["shown_status"] == "queued"
     assert display_status(read_run(run_dir), set(read_queue(runs_dir))) == "queued"
     assert "queued" in run_seqtui("runs", runs_dir=runs_dir).stdout
+
+
+def test_the_cli_last_line_and_the_tui_toast_name_the_same_best_epoch(runs_dir):
+    """The best epoch is the monitored metric's (val_loss here), even where val_accuracy
+    peaked earlier, and the test score follows it, in the CLI's last line as in the toast."""
+    from rich.console import Console
+
+    from seqtui.progress import RichProgress
+
+    run_dir = create_run(Config(), runs_dir)
+    log = EventLog(run_dir / "events.jsonl")
+    finished = _ev("run_finished", 30, status="completed", seconds=30.0, best_epoch=2,
+                   best={"val_loss": 0.5}, test={"accuracy": 0.6875, "loss": 0.61})
+    for event in [_ev("run_started", 0, epochs=2),
+                  _ev("epoch_ended", 10, epoch=1, seconds=9.0, partial=False, best_epoch=1,
+                      logs={"loss": 0.7, "val_loss": 0.6, "val_accuracy": 0.71}),
+                  _ev("epoch_ended", 20, epoch=2, seconds=9.0, partial=False, best_epoch=2,
+                      logs={"loss": 0.6, "val_loss": 0.5, "val_accuracy": 0.66}),
+                  finished]:
+        log(event)
+    log.close()
+    expected = "best epoch 2 (val_loss 0.5000); test acc 0.6875"
+    assert read_run(run_dir).outcome == expected
+    console = Console(record=True, width=120)
+    RichProgress(console).on_run_finished(finished)
+    assert console.export_text().strip() == f"completed in 30.0s; {expected}"
