@@ -40,11 +40,13 @@ PRUNING_SPACES = {
 }
 
 
-def pruning_base(demo_size: int) -> list[str]:
-    """Enough demo data that an epoch takes a couple of seconds on 2 cores."""
-    return ["--dataset", "demo", "--demo-size", str(demo_size), "--preset", "lstm",
-            "--embedding-dim", "16", "--units", "16", "--dense-units", "16",
-            "--batch-size", "64"]
+def pruning_base(demo_size: int, dataset: str | None = None) -> list[str]:
+    """Enough demo data that an epoch takes a couple of seconds on 2 cores, or another
+    dataset (real text, e.g. jsonl:../shared/data/rt-polarity/all.jsonl) in its place."""
+    data = ["--dataset", dataset] if dataset else \
+        ["--dataset", "demo", "--demo-size", str(demo_size)]
+    return [*data, "--preset", "lstm", "--embedding-dim", "16", "--units", "16",
+            "--dense-units", "16", "--batch-size", "64"]
 
 
 def seqtui(*args: str, runs_dir: Path) -> subprocess.CompletedProcess:
@@ -129,6 +131,8 @@ def main() -> None:
                         help="epochs per trial of the parallel and overhead sections")
     parser.add_argument("--pruning-epochs", type=int, default=12)
     parser.add_argument("--pruning-demo-size", type=int, default=4000)
+    parser.add_argument("--pruning-dataset", metavar="SPEC",
+                        help="search on this dataset instead of demo data")
     parser.add_argument("--pruning-space", choices=sorted(PRUNING_SPACES), default="issue")
     parser.add_argument("--pruner-flags", default="",
                         help="the median side's pruner flags, e.g. '--pruner-startup 4 "
@@ -149,7 +153,7 @@ def main() -> None:
     if "pruning" not in args.skip:
         # The same seeded TPE search, pruned (with the given flags, or seqtui's defaults) and
         # not; the sides run one after the other in the order given.
-        base = pruning_base(args.pruning_demo_size)
+        base = pruning_base(args.pruning_demo_size, args.pruning_dataset)
         space = PRUNING_SPACES[args.pruning_space]
         extra = {"median": ["--pruner", "median", *shlex.split(args.pruner_flags)],
                  "none": ["--pruner", "none"]}
