@@ -22,6 +22,7 @@ from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.status import FINISHED_STATUSES, RunInfo
 from seqtui.engine.runs.store import find_run
 from seqtui.engine.sweeps.state import is_sweep_dir
+from seqtui.tui import trace
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
@@ -136,6 +137,8 @@ class SeqtuiApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.collector.input_seen()
+            if trace.ON:
+                trace.event("app.key", getattr(event, "key", ""))
         await super().on_event(event)
 
     async def _on_key(self, event: events.Key) -> None:
@@ -223,6 +226,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         """Back to the screen below; the closed screen's widgets can then be freed."""
         done = super().pop_screen()
         release_closed_widgets()
+        if trace.ON:
+            trace.event("app.popped", type(self.screen).__name__)
         return done
 
     def open_dashboard(self, run_dir: Path) -> None:
@@ -383,6 +388,7 @@ def run_tui(runs_dir: Path, attach: str | None = None) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput("the TUI needs a terminal; in scripts use `seqtui runs`, `seqtui show RUN` "
                        "or `seqtui train`")
+    trace.install()
     app = SeqtuiApp(Path(runs_dir), attach=attach_path)
     app.run()
     return int(app.return_code or 0)
