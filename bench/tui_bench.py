@@ -36,7 +36,7 @@ from pathlib import Path
 
 # What tells the Runs screen is drawn: a word of its key bar that no screen the bench opens
 # shows (a column header can be cut or dropped at 80 columns).
-RUNS_SCREEN = b"Compare"
+RUNS_SCREEN = b"Sweeps"
 
 
 TRACE_FD: int | None = None
@@ -215,7 +215,8 @@ def measure_keys(app: PtyApp, count: int) -> dict[str, float]:
             "n": len(everything)}
 
 
-# read_to_key is the escape wait (50 ms) and how late the input thread woke after it.
+# read_to_key is the escape wait (50 ms) and how late the input thread woke after it;
+# frame_to_written ends when the writer thread starts writing the frame to the pty.
 ESCAPE_STEPS = ("pty_to_read", "read_to_key", "key_to_app", "app_to_pop", "pop_to_frame",
                 "frame", "frame_to_written", "written_to_bench")
 # Escapes slower than this have what else ran meanwhile listed.
@@ -258,12 +259,16 @@ def summarise_escapes(lines: list, presses: list[int]) -> dict[str, object]:
     steps: dict[str, list[float]] = {name: [] for name in ESCAPE_STEPS}
     total, rq_waits, slow = [], [], []
     for first in presses:
-        window = []
+        window, after = [], []
         for line in lines[first:]:
-            window.append(line)
-            if line[2] == "bench.read" and line[4].startswith("escape"):
-                break
-        marks = trace_marks(window)
+            if after or (window and window[-1][2] == "bench.read"):
+                # The writer thread logs its write once done, which can be after the read.
+                if line[0] - window[-1][0] > 0.1:
+                    break
+                after.append(line)
+            else:
+                window.append(line)
+        marks = trace_marks(window, after)
         if marks is None:
             continue
         t = marks["times"]
@@ -285,7 +290,7 @@ def summarise_escapes(lines: list, presses: list[int]) -> dict[str, object]:
             "input_thread_runqueue_ms_max": max(rq_waits, default=None), "slow": slow}
 
 
-def trace_marks(window: list) -> dict[str, object] | None:
+def trace_marks(window: list, after: list) -> dict[str, object] | None:
     def find(tag: str, after: float, test=lambda fields, detail: True) -> tuple | None:
         return next((line for line in window if line[2] == tag and line[0] >= after
                      and test(line[3], line[4])), None)
@@ -296,18 +301,21 @@ def trace_marks(window: list) -> dict[str, object] | None:
     key = find("in.key", start, lambda f, d: d.startswith("escape"))
     app = key and find("app.key", key[0], lambda f, d: d == "escape")
     popped = app and find("app.popped", app[0])
-    written = popped and find("written", popped[0], lambda f, d: f.get("runs") == "1")
+    written = popped and next((line for line in window + after if line[2] == "written"
+                               and line[3].get("runs") == "1"
+                               and float(line[3]["start"]) >= popped[0]), None)
     done = window[-1] if window[-1][2] == "bench.read" else None
     if not (read and key and popped and written and done) or done[0] < popped[0]:
         return None  # (read before the pop: the needle was in the screen left)
-    frames = [line for line in window if line[2] == "frame" and popped[0] <= line[0]
-              <= float(written[3]["start"])]
+    write_start = float(written[3]["start"])
+    frames = [line for line in window + after if line[2] == "frame"
+              and popped[0] <= line[0] <= write_start]
     frame = frames[-1] if frames else None
     frame_start = float(frame[3]["start"]) if frame else popped[0]
     frame_end = frame[0] if frame else popped[0]
     rq = [int(line[3]["rq"]) for line in (read, key) if "rq" in line[3]]
     return {"times": [start, read[0], key[0], app[0], popped[0], frame_start, frame_end,
-                      written[0], done[0]],
+                      write_start, done[0]],
             "late": float(wake[3].get("late_ms", "nan")) if wake else None,
             "input_rq_ms": round((rq[1] - rq[0]) / 1e6, 2) if len(rq) == 2 else None}
 

@@ -88,6 +88,20 @@ def _patch(owner: Any, name: str, tag: str, always: bool = True) -> None:
         setattr(owner, name, wrapped)
 
 
+def census() -> None:
+    """Log what a full collection walks: the objects of the collected generations by type
+    (slow; only with SEQTUI_TRACE_CENSUS=N, at every Nth full pass)."""
+    from collections import Counter
+
+    start = time.monotonic()
+    objects = gc.get_objects()
+    by_type = Counter(type(o).__qualname__ for o in objects)
+    top = " ".join(f"{name}:{count}" for name, count in by_type.most_common(30))
+    event("census", f"objects={len(objects)} frozen={gc.get_freeze_count()} "
+                    f"ms={(time.monotonic() - start) * 1000:.1f} {top}")
+    del objects
+
+
 def install() -> None:
     """Start tracing if SEQTUI_TRACE is set (once per process)."""
     global _fd, ON
@@ -107,6 +121,19 @@ def install() -> None:
     from seqtui.tui.runindex import RunIndex
 
     _patch(RunIndex, "scan", "scan")
+    from textual.widgets import DataTable
+
+    from seqtui.tui.widgets.runs_table import RunsTable
+
+    _patch(RunsTable, "show", "table.show", always=False)
+    original_update_cell = DataTable.update_cell
+
+    def update_cell(self: DataTable, row_key: Any, column_key: Any, value: Any,
+                    **kwargs: Any) -> None:
+        event("cell", f"{row_key} {column_key}")
+        original_update_cell(self, row_key, column_key, value, **kwargs)
+
+    DataTable.update_cell = update_cell  # type: ignore[method-assign]
     _patch(SystemSampler, "sample", "sysread")
 
     original_display = App._display
@@ -170,12 +197,28 @@ def install() -> None:
                 flush()
             event("written", f"chars={len(text)} start={start:.6f} "
                              f"ms={(time.monotonic() - start) * 1000:.2f} "
-                             f"runs={int('Compare' in text)} {thread_schedstat()}")
+                             f"runs={int('Sweeps' in text)} {thread_schedstat()}")
         flush()
 
     _writer_thread.WriterThread.run = writer_run  # type: ignore[method-assign]
 
+    from textual.widget import Widget
+
+    original_render_lines = Widget.render_lines
+
+    def render_lines(self: Widget, crop: Any) -> Any:
+        start = time.monotonic()
+        lines = original_render_lines(self, crop)
+        took = (time.monotonic() - start) * 1000
+        if took > SLOW_MS:
+            event("render", f"{type(self).__name__}#{self.id} start={start:.6f} ms={took:.2f}")
+        return lines
+
+    Widget.render_lines = render_lines  # type: ignore[method-assign]
+
     collecting: dict[int, float] = {}
+    census_every = int(os.environ.get("SEQTUI_TRACE_CENSUS", "0"))
+    passes = [0]
 
     def on_gc(phase: str, info: dict) -> None:
         thread = threading.get_native_id()
@@ -186,5 +229,9 @@ def install() -> None:
             took = (time.monotonic() - start) * 1000
             if info.get("generation", 0) > 0 or took > 1.0:
                 event("gc", f"gen={info.get('generation')} start={start:.6f} ms={took:.2f}")
+            if info.get("generation") == 2 and census_every:
+                passes[0] += 1
+                if passes[0] % census_every == 0:
+                    census()
 
     gc.callbacks.append(on_gc)
