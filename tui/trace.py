@@ -228,7 +228,8 @@ def install() -> None:
             start = collecting.pop(thread)
             took = (time.monotonic() - start) * 1000
             if info.get("generation", 0) > 0 or took > 1.0:
-                event("gc", f"gen={info.get('generation')} start={start:.6f} ms={took:.2f}")
+                event("gc", f"gen={info.get('generation')} start={start:.6f} ms={took:.2f} "
+                            f"collected={info.get('collected')}")
             if info.get("generation") == 2 and census_every:
                 passes[0] += 1
                 if passes[0] % census_every == 0:
