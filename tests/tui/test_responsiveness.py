@@ -137,13 +137,19 @@ def test_full_collections_wait_for_an_idle_moment_or_run_once_overdue():
         collector.input_seen()  # a key just now
         collector.tick()
         assert collector.full_passes == 0 and gc.get_count()[2] >= IdleCollector.DUE
-        collector.last_input -= IdleCollector.IDLE_SECONDS  # nobody typed since
+        collector.last_input -= IdleCollector.IDLE_SECONDS  # a short pause: not yet
+        collector.tick()
+        assert collector.full_passes == 0
+        collector.last_input -= IdleCollector.COLLECT_IDLE_SECONDS  # nobody typed since
         collector.tick()
         assert collector.full_passes == 1 and gc.get_count()[2] == 0
 
         for _ in range(IdleCollector.OVERDUE):
             gc.collect(1)
-        collector.input_seen()  # typing without a pause
+        collector.input_seen()  # keys without a pause: the one just pressed is answered first
+        collector.tick()
+        assert collector.full_passes == 1
+        collector.last_input -= IdleCollector.ANSWERED_SECONDS
         collector.tick()
         assert collector.full_passes == 2  # memory stays bounded anyway
     finally:
