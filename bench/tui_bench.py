@@ -6,11 +6,13 @@ bytes it writes; a key's latency is the time from writing the key to the pty unt
 opens has been written back.
 
     python bench/tui_bench.py [--runs N] [--keys N] [--trainers N] [--listed N] [--system]
-                              [--json]
+                              [--json] [--trace FILE]
 
 --listed sets how many finished runs the list holds (default 20); --system opens the followed
 run's System tab first, so every dashboard the key loop opens shows the system panel sampling
-/proc (and NVML, when installed) once a second.
+/proc (and NVML, when installed) once a second. --trace FILE has the two timed TUI processes
+log their timestamps to FILE (seqtui.tui.trace), the script its own writes of keys and reads of
+screens, and prints where each escape's time went (`--analyse FILE` prints it again).
 """
 
 from __future__ import annotations
@@ -34,7 +36,16 @@ from pathlib import Path
 
 # What tells the Runs screen is drawn: a word of its key bar that no screen the bench opens
 # shows (a column header can be cut or dropped at 80 columns).
-RUNS_SCREEN = b"Compare"
+RUNS_SCREEN = b"Sweeps"
+
+
+TRACE_FD: int | None = None
+
+
+def trace(tag: str, detail: str = "") -> None:
+    """A line of the --trace file, on the TUI's clock (CLOCK_MONOTONIC in both processes)."""
+    if TRACE_FD is not None:
+        os.write(TRACE_FD, f"{time.monotonic():.6f} {os.getpid()} {tag} {detail}\n".encode())
 
 
 class PtyApp:
@@ -180,12 +191,16 @@ def measure_keys(app: PtyApp, count: int) -> dict[str, float]:
     latencies: dict[str, list[float]] = {}
     for index in range(count // 2):
         key, shows = interactions[index % len(interactions)]
+        name = key.decode().replace("\r", "enter")
+        trace("bench.write", name)
         sent = app.press(key)
-        latencies.setdefault(key.decode().replace("\r", "enter"), []).append(
-            (app.read_until(shows) - sent) * 1000)
+        latencies.setdefault(name, []).append((app.read_until(shows) - sent) * 1000)
+        trace("bench.read", f"{name} ms={latencies[name][-1]:.2f}")
         app.drain(0.3)
+        trace("bench.write", "escape")
         sent = app.press(b"\x1b")
         latencies.setdefault("escape", []).append((app.read_until(RUNS_SCREEN) - sent) * 1000)
+        trace("bench.read", f"escape ms={latencies['escape'][-1]:.2f}")
         app.drain(0.3)
     opening = [v for name, values in latencies.items() if name != "escape" for v in values]
     everything = opening + latencies["escape"]
@@ -198,6 +213,120 @@ def measure_keys(app: PtyApp, count: int) -> dict[str, float]:
             # are listed, while the TUI may still be building the New form at idle.
             **{f"{name}_first": values[0] for name, values in latencies.items()},
             "n": len(everything)}
+
+
+# read_to_key is the escape wait (50 ms) and how late the input thread woke after it;
+# frame_to_written ends when the writer thread starts writing the frame to the pty.
+ESCAPE_STEPS = ("pty_to_read", "read_to_key", "key_to_app", "app_to_pop", "pop_to_frame",
+                "frame", "frame_to_written", "written_to_bench")
+# Escapes slower than this have what else ran meanwhile listed.
+SLOW_ESCAPE_MS = 90.0
+
+
+def parse_trace(path: Path) -> list[tuple[float, str, str, dict[str, str], str]]:
+    """(time, thread, tag, key=value fields, the rest) for each line of a --trace file."""
+    lines = []
+    for line in path.read_text(errors="replace").splitlines():
+        parts = line.split(" ", 3)
+        if len(parts) < 3:
+            continue
+        detail = parts[3] if len(parts) > 3 else ""
+        fields = dict(word.split("=", 1) for word in detail.split() if "=" in word)
+        lines.append((float(parts[0]), parts[1], parts[2], fields, detail))
+    lines.sort(key=lambda line: line[0])
+    return lines
+
+
+def analyse(path: Path) -> dict[str, object]:
+    """Each escape's time split at the traced points: the script's write of ESC, the input
+    thread's read of it, the escape key sent after the wait, the app's first look at it, the
+    screen popped, the Runs screen's frame rendered, written to the pty, and read here."""
+    lines = parse_trace(path)
+    phases: dict[str, object] = {}
+    phase, presses = None, []
+    for index, (_at, _thread, tag, _fields, detail) in enumerate(lines):
+        if tag == "bench.keys":
+            phase, presses = detail, []
+        elif tag == "bench.keys_done" and phase is not None:
+            phases[phase] = summarise_escapes(lines, presses)
+            phase = None
+        elif phase is not None and tag == "bench.write" and detail == "escape":
+            presses.append(index)
+    return phases
+
+
+def summarise_escapes(lines: list, presses: list[int]) -> dict[str, object]:
+    steps: dict[str, list[float]] = {name: [] for name in ESCAPE_STEPS}
+    total, rq_waits, slow = [], [], []
+    for first in presses:
+        window, after = [], []
+        for line in lines[first:]:
+            if after or (window and window[-1][2] == "bench.read"):
+                # The writer thread logs its write once done, which can be after the read.
+                if line[0] - window[-1][0] > 0.1:
+                    break
+                after.append(line)
+            else:
+                window.append(line)
+        marks = trace_marks(window, after)
+        if marks is None:
+            continue
+        t = marks["times"]
+        took = (t[-1] - t[0]) * 1000
+        total.append(took)
+        split = {name: round((t[i + 1] - t[i]) * 1000, 2) for i, name in enumerate(ESCAPE_STEPS)}
+        for name, value in split.items():
+            steps[name].append(value)
+        rq_waits.append(marks["input_rq_ms"])
+        if took > SLOW_ESCAPE_MS:
+            slow.append({"ms": round(took, 1), "steps": split, "late_wake_ms": marks["late"],
+                         "input_thread_runqueue_ms": marks["input_rq_ms"],
+                         "meanwhile": meanwhile(window, t[0])})
+    return {"n": len(total), "untraced": len(presses) - len(total),
+            "total_p50": percentile(total, 50) if total else None,
+            "total_max": max(total, default=None),
+            **{f"{name}_p50": percentile(v, 50) for name, v in steps.items() if v},
+            **{f"{name}_max": max(v) for name, v in steps.items() if v},
+            "input_thread_runqueue_ms_max": max(rq_waits, default=None), "slow": slow}
+
+
+def trace_marks(window: list, after: list) -> dict[str, object] | None:
+    def find(tag: str, after: float, test=lambda fields, detail: True) -> tuple | None:
+        return next((line for line in window if line[2] == tag and line[0] >= after
+                     and test(line[3], line[4])), None)
+
+    start = window[0][0]
+    read = find("in.read", start)
+    wake = find("in.wake", start)
+    key = find("in.key", start, lambda f, d: d.startswith("escape"))
+    app = key and find("app.key", key[0], lambda f, d: d == "escape")
+    popped = app and find("app.popped", app[0])
+    written = popped and next((line for line in window + after if line[2] == "written"
+                               and line[3].get("runs") == "1"
+                               and float(line[3]["start"]) >= popped[0]), None)
+    done = window[-1] if window[-1][2] == "bench.read" else None
+    if not (read and key and popped and written and done) or done[0] < popped[0]:
+        return None  # (read before the pop: the needle was in the screen left)
+    write_start = float(written[3]["start"])
+    frames = [line for line in window + after if line[2] == "frame"
+              and popped[0] <= line[0] <= write_start]
+    frame = frames[-1] if frames else None
+    frame_start = float(frame[3]["start"]) if frame else popped[0]
+    frame_end = frame[0] if frame else popped[0]
+    rq = [int(line[3]["rq"]) for line in (read, key) if "rq" in line[3]]
+    return {"times": [start, read[0], key[0], app[0], popped[0], frame_start, frame_end,
+                      write_start, done[0]],
+            "late": float(wake[3].get("late_ms", "nan")) if wake else None,
+            "input_rq_ms": round((rq[1] - rq[0]) / 1e6, 2) if len(rq) == 2 else None}
+
+
+def meanwhile(window: list, start: float) -> list[str]:
+    """What else the TUI logged during a slow escape: collections, slow callbacks and
+    messages, scans, samples, layouts and frames of other screens."""
+    path = {"bench.write", "bench.read", "in.read", "in.key", "in.wake", "app.key",
+            "app.popped", "trace.start"}
+    return [f"+{(line[0] - start) * 1000:.1f} ms [{line[1]}] {line[2]} {line[4][:110]}"
+            for line in window if line[2] not in path and not line[2].endswith(".start")]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -221,7 +350,19 @@ def main() -> int:
     parser.add_argument("--system", action="store_true",
                         help="show the System tab on the dashboards the keys open")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--trace", type=Path, metavar="FILE",
+                        help="log timestamps of the timed TUIs and of this script to FILE")
+    parser.add_argument("--analyse", type=Path, metavar="FILE",
+                        help="only print where the escapes of a --trace FILE spent their time")
     args = parser.parse_args()
+    if args.analyse:
+        print(json.dumps(analyse(args.analyse), indent=2))
+        return 0
+    global TRACE_FD
+    if args.trace:
+        TRACE_FD = os.open(args.trace, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
+                           0o644)
+    traced = {"SEQTUI_TRACE": str(args.trace)} if args.trace else {}
 
     results: dict[str, object] = {"cpus": os.cpu_count(), "listed": args.listed,
                                   "system_panel": args.system}
@@ -237,10 +378,13 @@ def main() -> int:
                                    capture_output=True, text=True, env=environment(runs_dir))
         results["import_tensorflow_s"] = float(import_tf.stdout.strip() or "nan")
 
-        idle = PtyApp([], environment(runs_dir))
+        trace("bench.phase", "idle")
+        idle = PtyApp([], {**environment(runs_dir), **traced})
         idle.read_until(newest)
         idle.drain(1.0)
+        trace("bench.keys", "idle")
         results["key_to_screen_ms_idle"] = measure_keys(idle, args.keys)
+        trace("bench.keys_done", "idle")
         idle.quit()
 
         # One BiLSTM run keeps about 1.4 of 2 cores busy here (its recurrent steps are
@@ -249,7 +393,8 @@ def main() -> int:
         try:
             for run_dir in run_dirs:
                 wait_for_batches(run_dir)
-            app = PtyApp(["attach", run_dirs[-1].name], environment(runs_dir))
+            trace("bench.phase", "training")
+            app = PtyApp(["attach", run_dirs[-1].name], {**environment(runs_dir), **traced})
             app.read_until(b"bench")
             if args.system:
                 app.press(b"6")
@@ -262,7 +407,9 @@ def main() -> int:
             app.drain(0.5)
             trainers = [json.loads((d / "pid").read_text())["pid"] for d in run_dirs]
             cpu_before, wall_before = sum(map(cpu_seconds, trainers)), time.monotonic()
+            trace("bench.keys", "training")
             results["key_to_screen_ms_training"] = measure_keys(app, args.keys)
+            trace("bench.keys_done", "training")
             # How busy training kept the machine while the keys were timed (2.0 = two cores).
             results["training_cores_busy"] = round(
                 (sum(map(cpu_seconds, trainers)) - cpu_before) / (time.monotonic() - wall_before),
@@ -279,6 +426,9 @@ def main() -> int:
             deadline = time.time() + 120  # let them stop before their directories are deleted
             while any(map(process_alive, run_dirs)) and time.time() < deadline:
                 time.sleep(0.5)
+    if args.trace:
+        os.close(TRACE_FD)
+        results["escapes_traced"] = analyse(args.trace)
     if args.json:
         print(json.dumps(results, indent=2))
     else:

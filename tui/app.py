@@ -22,6 +22,7 @@ from seqtui.engine.errors import BadInput
 from seqtui.engine.runs.status import FINISHED_STATUSES, RunInfo
 from seqtui.engine.runs.store import find_run
 from seqtui.engine.sweeps.state import is_sweep_dir
+from seqtui.tui import trace
 from seqtui.tui.commands import SeqtuiCommands
 from seqtui.tui.keymap import load_keymap
 from seqtui.tui.runindex import RunIndex
@@ -39,6 +40,11 @@ COLLECT_CHECK_SECONDS = 0.1
 PREBUILD_IDLE_SECONDS = 0.5
 PREBUILD_STEP_SECONDS = 0.05  # between two pieces of the idle build: a key comes first
 KEPT_DASHBOARDS = 4
+
+
+def dashboard_name(run_dir: Path) -> str:
+    """The name a run's dashboard is installed under (kept or built ahead)."""
+    return f"dashboard:{Path(run_dir).resolve()}"
 
 
 class RunsScanned(Message):
@@ -86,6 +92,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.last_opened_run: str | None = None
         self.collector = IdleCollector()
         self._prebuild = prebuild
+        self._prebuilding = False  # the idle build's chain of steps is under way
+        self._prebuilt: str | None = None  # a dashboard built ahead and not opened yet
         self._scanning = False
         self._scan_enabled = scan
         self._first_scan_in_thread = first_scan_in_thread and scan
@@ -127,7 +135,8 @@ class SeqtuiApp(App, inherit_bindings=False):
 
     def after_first_frame(self) -> None:
         warm_imports()
-        if self._prebuild:
+        if self._prebuild and not self._prebuilding:
+            self._prebuilding = True
             self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
 
     def on_unmount(self) -> None:
@@ -136,6 +145,8 @@ class SeqtuiApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self.collector.input_seen()
+            if trace.ON:
+                trace.event("app.key", getattr(event, "key", ""))
         await super().on_event(event)
 
     async def _on_key(self, event: events.Key) -> None:
@@ -189,7 +200,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.queued = queued
         self.scanned = True
         self.runs_signal.publish(runs)
-        if self._dashboards:
+        if self._dashboards or self._prebuilt:
             self.forget_dashboards({run.id for run in runs})
 
     def run_ended(self, run: RunInfo) -> None:
@@ -222,6 +233,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         """Back to the screen below; the closed screen's widgets can then be freed."""
         done = super().pop_screen()
         release_closed_widgets()
+        if trace.ON:
+            trace.event("app.popped", type(self.screen).__name__)
         return done
 
     def open_dashboard(self, run_dir: Path) -> None:
@@ -230,8 +243,10 @@ class SeqtuiApp(App, inherit_bindings=False):
         again, and leaves no screen of widgets behind for the garbage collector."""
         from seqtui.tui.screens.dashboard import DashboardScreen
 
-        name = f"dashboard:{Path(run_dir).resolve()}"
+        name = dashboard_name(run_dir)
         self.last_opened_run = Path(run_dir).name
+        if name == self._prebuilt:
+            self._prebuilt = None  # opened: kept from now on like any other
         if not self.is_screen_installed(name):
             self.install_screen(DashboardScreen(run_dir), name)
         self._dashboards = [n for n in self._dashboards if n != name] + [name]
@@ -260,8 +275,58 @@ class SeqtuiApp(App, inherit_bindings=False):
             self.uninstall_screen(name)
             screen.remove()
             closed = True
+        prebuilt = self._prebuilt
+        if prebuilt is not None and known_runs is not None and (
+                not self.is_screen_installed(prebuilt)
+                or self.get_screen(prebuilt).run_dir.name not in known_runs):
+            closed |= self.drop_prebuilt_dashboard()
         if closed:
             release_closed_widgets()
+
+    def drop_prebuilt_dashboard(self) -> bool:
+        """Close the dashboard built ahead for a run that was never opened."""
+        name, self._prebuilt = self._prebuilt, None
+        if name is None or not self.is_screen_installed(name):
+            return False
+        screen = self.get_screen(name)
+        if screen in self.screen_stack:
+            return False
+        self.uninstall_screen(name)
+        screen.remove()
+        return True
+
+    def cursor_run_unbuilt(self) -> Path | None:
+        """The run under the runs list's cursor while the list shows, if its dashboard is not
+        built (kept or built ahead) yet."""
+        from seqtui.tui.screens.runs import RunsScreen
+
+        screen = self.screen
+        run = screen.current_run() if isinstance(screen, RunsScreen) else None
+        if run is None or self.is_screen_installed(dashboard_name(run.path)):
+            return None
+        return run.path
+
+    async def prebuild_dashboard(self, run_dir: Path) -> None:
+        """Build the dashboard of the run under the cursor while the user is idle, so that
+        enter only shows it, as it shows a kept one. It reads its run once, draws, and is then
+        styled, laid out and painted out of sight in steps (RestyleWhenStale), without
+        following the run until it is opened. One is built ahead at a time: one the cursor
+        left before it was opened is dropped."""
+        from seqtui.tui.screens.dashboard import DashboardScreen
+
+        self.drop_prebuilt_dashboard()
+        name = dashboard_name(run_dir)
+        self.install_screen(DashboardScreen(run_dir), name)
+        self._prebuilt = name
+        _, mounted = self._get_screen(name)
+        await mounted
+
+    def cursor_moved(self) -> None:
+        """The runs list's cursor is on another run: build its dashboard once the user rests
+        there (the idle build resumes if it had finished)."""
+        if self._prebuild and not self._prebuilding and self.cursor_run_unbuilt() is not None:
+            self._prebuilding = True
+            self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
 
     def open_compare(self, run_dirs: list[Path]) -> None:
         from seqtui.tui.screens.compare import CompareScreen
@@ -287,7 +352,9 @@ class SeqtuiApp(App, inherit_bindings=False):
         form with the pieces built so far, and the others follow in the same way (and at once
         for the next piece when the focus nears the end of the built ones). Help first: the
         form then starts with the stylesheet that showing Help would otherwise change (a
-        modal screen's CSS), and is not restyled on its next showing for it."""
+        modal screen's CSS), and is not restyled on its next showing for it. After the form's
+        first piece, the dashboard of the run under the cursor (prebuild_dashboard): enter is
+        then as quick the first time as on a reopen."""
         if not self.collector.idle(PREBUILD_IDLE_SECONDS):
             self.set_timer(PREBUILD_IDLE_SECONDS, self.prebuild_screens)
             return
@@ -295,6 +362,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         # now without showing it. Without it (a later Textual), the first key builds it.
         get_screen = getattr(self, "_get_screen", None)
         if not callable(get_screen):
+            self._prebuilding = False
             return
         if not self.is_screen_installed("help"):
             self.install_help()
@@ -304,10 +372,13 @@ class SeqtuiApp(App, inherit_bindings=False):
             self.install_new_form(staged=True)
             _, mounted = get_screen("new")
             await mounted
+        elif (run_dir := self.cursor_run_unbuilt()) is not None:
+            await self.prebuild_dashboard(run_dir)
         else:
             form = self.get_screen("new")
             if not form.is_running or not await form.build_next_piece():
-                return  # built whole
+                self._prebuilding = False  # built whole; cursor_moved starts it again
+                return
         self.set_timer(PREBUILD_STEP_SECONDS, self.prebuild_screens)
 
     def action_new_experiment(self) -> None:
@@ -382,6 +453,7 @@ def run_tui(runs_dir: Path, attach: str | None = None) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise BadInput("the TUI needs a terminal; in scripts use `seqtui runs`, `seqtui show RUN` "
                        "or `seqtui train`")
+    trace.install()
     app = SeqtuiApp(Path(runs_dir), attach=attach_path)
     app.run()
     return int(app.return_code or 0)

@@ -26,6 +26,8 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from seqtui.tui import trace
+
 # How long the input thread sleeps when nothing is pending, as in Textual's own driver: it
 # still notices the app exiting.
 IDLE_WAKE_SECONDS = 0.1
@@ -50,14 +52,22 @@ class PromptEscapeDriver(LinuxDriver):
                     data = decode(os.read(self.fileno, 4096), final=final)
                     if not data:
                         break
+                    if trace.ON and "\x1b" in data:
+                        trace.event("in.read", f"{data!r} {trace.thread_schedstat()}")
                     for event in parser.feed(data):
                         self.process_message(event)
                     if "\x1b" in data:
                         # Set after feeding, so it is never before the parser's own deadline.
                         escape_deadline = time.monotonic() + constants.ESCAPE_DELAY
             for event in parser.tick():
+                if trace.ON:
+                    trace.event("in.key", f"{getattr(event, 'key', event)} "
+                                          f"{trace.thread_schedstat()}")
                 self.process_message(event)
             if escape_deadline is not None and time.monotonic() >= escape_deadline:
+                if trace.ON:
+                    trace.event("in.wake", f"late_ms="
+                                f"{(time.monotonic() - escape_deadline) * 1000:.2f}")
                 escape_deadline = None  # the tick above has sent the lone escape, if it was one
 
         try:

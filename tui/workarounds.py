@@ -97,11 +97,19 @@ class IdleCollector:
     objects alive are frozen (modules, styles: they live as long as the app; gc.freeze is
     meant for this, and a frozen object is never freed, so no screen is), automatic full
     passes are turned off, and `tick` runs one when a full pass is due and no key came for
-    IDLE_SECONDS, or at once if one has been put off for too long (memory stays bounded even
-    for someone typing without a pause). Young generations are collected as usual.
+    COLLECT_IDLE_SECONDS, or, once one has been put off for too long (memory stays bounded
+    even for someone pressing keys without a pause), as soon as the last key has had its
+    screen (ANSWERED_SECONDS after it). Young generations are collected as usual.
+
+    A full pass walks every object the app keeps (50 to 100 ms here with a few screens kept,
+    more under load) and frees a few thousand, so it waits for a real pause: started after a
+    quarter of a second without a key, it was under way when the next key of someone moving
+    between screens came (a third of a second apart), and that key waited for all of it.
     """
 
-    IDLE_SECONDS = 0.25
+    IDLE_SECONDS = 0.25  # idle enough for a short step of work (RestyleWhenStale)
+    COLLECT_IDLE_SECONDS = 1.0
+    ANSWERED_SECONDS = 0.1
     # Python runs a full pass after 10 collections of the middle generation; run one when
     # that is due and the user is idle, and regardless once it is ten times overdue.
     DUE = 10
@@ -138,7 +146,8 @@ class IdleCollector:
         if self._thresholds is None:
             return
         pending = gc.get_count()[2]
-        if (pending >= self.DUE and self.idle()) or pending >= self.OVERDUE:
+        if (pending >= self.DUE and self.idle(self.COLLECT_IDLE_SECONDS)) or (
+                pending >= self.OVERDUE and self.idle(self.ANSWERED_SECONDS)):
             gc.collect()
             self.full_passes += 1
 

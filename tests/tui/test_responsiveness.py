@@ -1,5 +1,6 @@
 """What keeps keys quick: dashboards kept and reused (and let go of), the New experiment form
-built while the user is idle, and full garbage collections moved to idle moments."""
+and the dashboard of the run under the cursor built while the user is idle, and full garbage
+collections moved to idle moments."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import weakref
 import pytest
 
 from helpers import wait_until
-from seqtui.tui.app import KEPT_DASHBOARDS
+from seqtui.tui.app import KEPT_DASHBOARDS, dashboard_name
 from seqtui.tui.formfields import FIELDS
 from seqtui.tui.screens.dashboard import POLL_SECONDS, DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
@@ -123,6 +124,53 @@ async def test_the_new_form_is_built_while_the_user_is_idle_and_shown_by_n(runs,
         assert form.query_one("#model-preview").border_subtitle.endswith("params")
 
 
+async def test_the_dashboard_under_the_cursor_is_built_while_idle_and_enter_shows_it(
+        runs, make_app):
+    config = runs.tiny("bilstm", epochs=4)
+    running = runs.create("2026-01-03_000000_bilstm", config, runs.start_events(config),
+                          alive=True)
+    runs.append(running, [runs.epoch_event(*runs.OVERFIT_CURVE[0], best_epoch=1)])
+    second = runs.finished("2026-01-02_000000_bilstm")
+    third = runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        list_screen = app.screen
+        table = list_screen.query_one("#runs-table")
+        name = dashboard_name(running)
+        await wait_until(pilot, lambda: app.is_screen_installed(name)
+                         and app.get_screen(name).is_running)
+        dash = app.get_screen(name)
+        # Built out of sight, drawn from the run's log; nothing shown changed.
+        assert app.screen is list_screen and app.focused is table
+        await wait_until(pilot, lambda: dash.query_one("#dash-epochs").row_count == 1)
+        runs.append(running, [runs.epoch_event(*runs.OVERFIT_CURVE[1], best_epoch=2)])
+        await pilot.pause(4 * POLL_SECONDS)
+        assert dash.query_one("#dash-epochs").row_count == 1  # not followed until opened
+
+        await pilot.press("enter")
+        assert app.screen is dash  # shown, not built again
+        await wait_until(pilot, lambda: dash.query_one("#dash-epochs").row_count == 2)
+        await pilot.press("escape")
+        assert app.screen is list_screen
+
+        # The cursor rests on another run: its dashboard is built ahead in turn, the opened one
+        # stays kept; and one the cursor left before it was opened is let go.
+        table.move_cursor(row=1, animate=False)
+        await wait_until(pilot, lambda: app.is_screen_installed(dashboard_name(second)))
+        left = weakref.ref(app.get_screen(dashboard_name(second)))
+        table.move_cursor(row=2, animate=False)
+        await wait_until(pilot, lambda: app.is_screen_installed(dashboard_name(third)))
+        assert not app.is_screen_installed(dashboard_name(second))
+        assert app.is_screen_installed(name)
+
+        def released() -> bool:
+            gc.collect()
+            return left() is None
+
+        await wait_until(pilot, released, timeout=5.0)
+        assert app.screen is list_screen
+
+
 def test_full_collections_wait_for_an_idle_moment_or_run_once_overdue():
     collector = IdleCollector()
     before = gc.get_threshold()
@@ -137,13 +185,19 @@ def test_full_collections_wait_for_an_idle_moment_or_run_once_overdue():
         collector.input_seen()  # a key just now
         collector.tick()
         assert collector.full_passes == 0 and gc.get_count()[2] >= IdleCollector.DUE
-        collector.last_input -= IdleCollector.IDLE_SECONDS  # nobody typed since
+        collector.last_input -= IdleCollector.IDLE_SECONDS  # a short pause: not yet
+        collector.tick()
+        assert collector.full_passes == 0
+        collector.last_input -= IdleCollector.COLLECT_IDLE_SECONDS  # nobody typed since
         collector.tick()
         assert collector.full_passes == 1 and gc.get_count()[2] == 0
 
         for _ in range(IdleCollector.OVERDUE):
             gc.collect(1)
-        collector.input_seen()  # typing without a pause
+        collector.input_seen()  # keys without a pause: the one just pressed is answered first
+        collector.tick()
+        assert collector.full_passes == 1
+        collector.last_input -= IdleCollector.ANSWERED_SECONDS
         collector.tick()
         assert collector.full_passes == 2  # memory stays bounded anyway
     finally:

@@ -50,6 +50,46 @@ async def test_a_run_started_elsewhere_appears_and_updates_live(runs, make_app):
         await wait_until(pilot, lambda: "1/3" in table_text(app) and "0.650" in table_text(app))
 
 
+def shown_lines(table: RunsTable) -> list[str]:
+    from textual.geometry import Region
+
+    return [strip.text for strip in table.render_lines(Region(0, 0, *table.size))]
+
+
+async def test_a_run_moving_on_redraws_its_row_alone_and_the_list_reads_as_a_fresh_one(
+        runs, make_app, monkeypatch):
+    for day in range(1, 9):
+        runs.finished(f"2026-01-{day:02d}_000000_bilstm")
+    config = runs.tiny("bigru", epochs=3)
+    path = runs.create("2026-01-09_000000_bigru", config, runs.start_events(config),
+                       alive=True)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.screen.query_one(RunsTable)
+        await pilot.pause()
+        before = shown_lines(table)
+        rendered = []  # the rows whose cells were rendered (cache misses)
+        original = RunsTable._get_row_renderables
+
+        def row_renderables(self, row_index):
+            rendered.append(row_index)
+            return original(self, row_index)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(RunsTable, "_get_row_renderables", row_renderables)
+            runs.append(path, [runs.epoch_event(1, 0.6, 0.6, 0.6, 0.65, best_epoch=1)])
+            await wait_until(pilot, lambda: "1/3" in table_text(app))
+            after = shown_lines(table)
+        # Only the running run's row (the first, under the header) was rendered again.
+        assert rendered and set(rendered) == {0}
+        assert "1/3" in after[1] and "0.6500" in after[1] and "0/3" in before[1]
+        assert after[2:] == before[2:]
+    fresh = make_app()
+    async with fresh.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert shown_lines(fresh.screen.query_one(RunsTable)) == after
+
+
 async def test_enter_opens_the_dashboard_and_escape_comes_back(runs, make_app):
     runs.finished("2026-01-01_000000_gap", preset="gap")
     app = make_app()

@@ -126,6 +126,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
         self.alive = False
         self.has_pid = False
         self._reading = False
+        self._read_once = False
         self._logged = 0
         self._log_tail_shown = False
         self._pause_requested: bool | None = None
@@ -161,7 +162,14 @@ class DashboardScreen(RestyleWhenStale, Screen):
         self.show_model()
         self.redraw()
         self.poll()
-        self._poll_timer = self.set_interval(POLL_SECONDS, self.poll)
+        # Built ahead of being opened (SeqtuiApp.prebuild_dashboard): the run is read once,
+        # and followed from when the dashboard shows.
+        self._poll_timer = self.set_interval(POLL_SECONDS, self.poll,
+                                             pause=self not in self.app.screen_stack)
+
+    def _ready_to_lay_out(self) -> bool:
+        # Built ahead: laid out and painted out of sight once the run's events are drawn.
+        return self._read_once
 
     def on_screen_suspend(self) -> None:
         # The app keeps recent dashboards: one closed (no longer on the screen stack, unlike
@@ -221,6 +229,10 @@ class DashboardScreen(RestyleWhenStale, Screen):
             self.state.log.extend(message.log_tail.splitlines())
         if changed:
             self.redraw()
+        if not self._read_once:
+            self._read_once = True
+            if not self.is_current:
+                self.call_after_refresh(self._lay_out_hidden)
 
     def current_status(self) -> str:
         if self._resuming:

@@ -157,6 +157,10 @@ class RunsScreen(Screen):
         return next((r for r in self.source_runs() if r.id == run_id), None)
 
     @on(DataTable.RowHighlighted)
+    def cursor_moved(self) -> None:
+        self.show_detail()
+        self.app.cursor_moved()
+
     def show_detail(self) -> None:
         run = self.current_run()
         detail = self.query_one("#runs-detail", Static)

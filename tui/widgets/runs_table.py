@@ -173,10 +173,10 @@ class RunsTable(DataTable):
             # every scan): their cells are rewritten in place. Clearing and adding every row
             # made the table lay out and the whole screen repaint, 40 ms once a second.
             before = dict(self._signature)
-            for (rid, cells), row in zip(signature, rows.values(), strict=True):
-                if before[rid] != cells:
-                    for column, _, width in layout:
-                        self.update_cell(rid, column, self.cell(row, column, width))
+            self.rewrite_rows({rid: [(column, self.cell(row, column, width))
+                                     for column, _, width in layout]
+                               for (rid, cells), row in zip(signature, rows.values(), strict=True)
+                               if before[rid] != cells})
             self._signature = signature
             return
         current = self.current_key
@@ -197,6 +197,44 @@ class RunsTable(DataTable):
             self.move_cursor(row=self.get_row_index(current), animate=False)
         elif self.row_count:
             self.move_cursor(row=min(at, self.row_count - 1), animate=False)
+
+    def rewrite_rows(self, changed: dict[str, list[tuple[str, Text | str]]]) -> None:
+        """New values for the cells of some rows (by run id, then column key), re-rendering
+        only those rows.
+
+        DataTable.update_cell counts every update in `_update_count`, which is part of the
+        key of every cached cell, row and line render: one changed cell made the next frame
+        render every visible cell of the table again, 30 to 50 ms with a screenful of runs on
+        a loaded machine, once per epoch of each training run (and in the key that showed the
+        list again after a run's epoch had ended behind another screen). Here only the
+        changed rows' cached renders are dropped, and the lines (put together from the
+        cached rows) rebuilt. A Textual without these caches gets update_cell."""
+        from textual.widgets.data_table import ColumnKey, RowKey
+
+        if not changed:
+            return
+        data = getattr(self, "_data", None)
+        caches = [getattr(self, name, None) for name in ("_cell_render_cache",
+                                                         "_row_render_cache", "_line_cache")]
+        if not isinstance(data, dict) or not all(
+                callable(getattr(cache, "keys", None)) and callable(getattr(cache, "discard", None))
+                and callable(getattr(cache, "clear", None)) for cache in caches):
+            for rid, cells in changed.items():
+                for column, value in cells:
+                    self.update_cell(rid, column, value)
+            return
+        keys = {RowKey(rid) for rid in changed}
+        for rid, cells in changed.items():
+            row = data[RowKey(rid)]
+            for column, value in cells:
+                row[ColumnKey(column)] = value
+        cell_cache, row_cache, line_cache = caches
+        for cache in (cell_cache, row_cache):
+            for cache_key in [k for k in cache.keys() if k and k[0] in keys]:  # noqa: SIM118
+                cache.discard(cache_key)
+        line_cache.clear()
+        for rid in changed:
+            self.refresh_row(self.get_row_index(rid))
 
     @staticmethod
     def cell(row: dict[str, Text], key: str, width: int) -> Text | str:

@@ -76,7 +76,9 @@ class SystemPanel(Static):
 
     def on_mount(self) -> None:
         self.poll()
-        self._timer = self.set_interval(SAMPLE_SECONDS, self.poll)
+        # A dashboard built ahead of being opened samples from when it shows.
+        self._timer = self.set_interval(SAMPLE_SECONDS, self.poll,
+                                        pause=self.screen not in self.app.screen_stack)
 
     def pause(self) -> None:
         if self._timer is not None:
