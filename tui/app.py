@@ -7,8 +7,10 @@ imported here (training runs in its own detached process).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 from textual import constants, events, on, work
@@ -16,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.message import Message
+from textual.screen import Screen
 from textual.signal import Signal
 
 from seqtui.engine.errors import BadInput
@@ -38,6 +41,8 @@ from seqtui.tui.workarounds import (
 SCAN_SECONDS = 1.0
 COLLECT_CHECK_SECONDS = 0.1
 PREBUILD_IDLE_SECONDS = 0.5
+# How long quitting waits, at most, for a screen built ahead to finish mounting.
+SETTLE_BEFORE_EXIT_SECONDS = 2.0
 PREBUILD_STEP_SECONDS = 0.05  # between two pieces of the idle build: a key comes first
 KEPT_DASHBOARDS = 4
 
@@ -94,6 +99,8 @@ class SeqtuiApp(App, inherit_bindings=False):
         self._prebuild = prebuild
         self._prebuilding = False  # the idle build's chain of steps is under way
         self._prebuilt: str | None = None  # a dashboard built ahead and not opened yet
+        self._prebuild_step_running = False
+        self._shutting_down = False
         self._scanning = False
         self._scan_enabled = scan
         self._first_scan_in_thread = first_scan_in_thread and scan
@@ -343,6 +350,36 @@ class SeqtuiApp(App, inherit_bindings=False):
             self.install_screen(NewExperimentScreen(staged=staged), "new")
 
     async def prebuild_screens(self) -> None:
+        """One step of the idle build (prebuild_step), noted while it runs: see _shutdown."""
+        if self._shutting_down:
+            return
+        self._prebuild_step_running = True
+        try:
+            await self.prebuild_step()
+        finally:
+            self._prebuild_step_running = False
+
+    async def _shutdown(self) -> None:
+        """Let screens built ahead finish mounting before Textual tears the app down. It closes
+        a widget's children before the widget, so a mount still under way, or a message it
+        queued (a TabbedContent activating its first tab), would run against half-removed
+        widgets and raise: a traceback for a user who quits while a dashboard is built ahead."""
+        self._shutting_down = True  # no further step starts
+        deadline = time.monotonic() + SETTLE_BEFORE_EXIT_SECONDS
+        while time.monotonic() < deadline and (self._prebuild_step_running
+                                               or self._screens_ahead_busy()):
+            await asyncio.sleep(0.01)
+        await super()._shutdown()
+
+    def _screens_ahead_busy(self) -> bool:
+        """Whether a screen installed but not shown still has messages to handle."""
+        for screen in self._installed_screens.values():
+            if isinstance(screen, Screen) and screen not in self.screen_stack and any(
+                    node.message_queue_size for node in screen.walk_children(with_self=True)):
+                return True
+        return False
+
+    async def prebuild_step(self) -> None:
         """Build Help and the New experiment form while the user is idle on the first screen,
         so that the first `?` or `n` only shows them (building the form's widgets takes half a
         second on a busy machine). One piece at a time (Help, the form's first sections, each

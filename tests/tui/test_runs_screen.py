@@ -360,3 +360,26 @@ async def test_the_run_ended_toast_leaves_the_detail_line_and_the_key_bar_readab
         for below in ("#runs-detail", "KeyBar"):
             widget = app.screen.query_one(below)
             assert widget.region.height and not toast.region.overlaps(widget.region), below
+
+
+async def test_quitting_while_a_dashboard_is_built_ahead_raises_nothing(runs, make_app):
+    """Quit in the middle of building the dashboard under the cursor: Textual would tear the
+    half-mounted screen down under its own handlers (a traceback at exit) unless the app
+    lets it finish first. run_test re-raises any error the app met."""
+    import asyncio
+
+    runs.finished("2026-01-01_000000_bilstm")
+    app = make_app()
+    build = app.prebuild_dashboard
+    mounting = asyncio.Event()
+
+    async def prebuild_dashboard(run_dir):
+        task = asyncio.ensure_future(build(run_dir))
+        await asyncio.sleep(0)  # the build installs the screen and starts its mount
+        mounting.set()
+        await task
+
+    app.prebuild_dashboard = prebuild_dashboard
+    async with app.run_test(size=(100, 30)):
+        await asyncio.wait_for(mounting.wait(), timeout=20)
+        assert not app.get_screen(app._prebuilt).is_mounted  # the quit lands mid-mount
