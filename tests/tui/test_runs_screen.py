@@ -383,3 +383,4 @@ async def test_quitting_while_a_dashboard_is_built_ahead_raises_nothing(runs, ma
     async with app.run_test(size=(100, 30)):
         await asyncio.wait_for(mounting.wait(), timeout=20)
         assert not app.get_screen(app._prebuilt).is_mounted  # the quit lands mid-mount
+

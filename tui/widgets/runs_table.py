@@ -214,8 +214,8 @@ class RunsTable(DataTable):
         if not changed:
             return
         data = getattr(self, "_data", None)
-        caches = [getattr(self, name, None) for name in ("_cell_render_cache",
-                                                         "_row_render_cache", "_line_cache")]
+        caches = [getattr(self, name, None) for name in (
+            "_cell_render_cache", "_row_render_cache", "_line_cache", "_row_renderable_cache")]
         if not isinstance(data, dict) or not all(
                 callable(getattr(cache, "keys", None)) and callable(getattr(cache, "discard", None))
                 and callable(getattr(cache, "clear", None)) for cache in caches):
@@ -228,10 +228,15 @@ class RunsTable(DataTable):
             row = data[RowKey(rid)]
             for column, value in cells:
                 row[ColumnKey(column)] = value
-        cell_cache, row_cache, line_cache = caches
+        cell_cache, row_cache, line_cache, renderables = caches
         for cache in (cell_cache, row_cache):
             for cache_key in [k for k in cache.keys() if k and k[0] in keys]:  # noqa: SIM118
                 cache.discard(cache_key)
+        # The cells' renderables are cached by (update count, row index): without dropping
+        # them the row would be drawn again from its old values.
+        indices = {self.get_row_index(rid) for rid in changed}
+        for cache_key in [k for k in renderables.keys() if k[1] in indices]:  # noqa: SIM118
+            renderables.discard(cache_key)
         line_cache.clear()
         for rid in changed:
             self.refresh_row(self.get_row_index(rid))
