@@ -18,7 +18,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.message import Message
-from textual.screen import Screen
 from textual.signal import Signal
 
 from seqtui.engine.errors import BadInput
@@ -35,6 +34,7 @@ from seqtui.tui.workarounds import (
     IdleCollector,
     keep_typed_keys_in_order,
     release_closed_widgets,
+    screens_ahead_busy,
     warm_imports,
 )
 
@@ -367,17 +367,9 @@ class SeqtuiApp(App, inherit_bindings=False):
         self._shutting_down = True  # no further step starts
         deadline = time.monotonic() + SETTLE_BEFORE_EXIT_SECONDS
         while time.monotonic() < deadline and (self._prebuild_step_running
-                                               or self._screens_ahead_busy()):
+                                               or screens_ahead_busy(self)):
             await asyncio.sleep(0.01)
         await super()._shutdown()
-
-    def _screens_ahead_busy(self) -> bool:
-        """Whether a screen installed but not shown still has messages to handle."""
-        for screen in self._installed_screens.values():
-            if isinstance(screen, Screen) and screen not in self.screen_stack and any(
-                    node.message_queue_size for node in screen.walk_children(with_self=True)):
-                return True
-        return False
 
     async def prebuild_step(self) -> None:
         """Build Help and the New experiment form while the user is idle on the first screen,

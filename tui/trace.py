@@ -51,33 +51,35 @@ def _timed(function: Callable, tag: str, always: bool = True) -> Callable:
     if inspect.iscoroutinefunction(function):
         @functools.wraps(function)
         async def timed_async(*args: Any, **kwargs: Any) -> Any:
-            start = time.monotonic()
-            if always:
-                event(f"{tag}.start")
+            start = _began(tag, always)
             try:
                 return await function(*args, **kwargs)
             finally:
-                took = (time.monotonic() - start) * 1000
-                if always:
-                    event(f"{tag}.end", f"ms={took:.2f}")
-                elif took > SLOW_MS:
-                    event(tag, f"ms={took:.2f} start={start:.6f}")
+                _ended(tag, start, always)
         return timed_async
 
     @functools.wraps(function)
     def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.monotonic()
-        if always:
-            event(f"{tag}.start")
+        start = _began(tag, always)
         try:
             return function(*args, **kwargs)
         finally:
-            took = (time.monotonic() - start) * 1000
-            if always:
-                event(f"{tag}.end", f"ms={took:.2f}")
-            elif took > SLOW_MS:
-                event(tag, f"ms={took:.2f} start={start:.6f}")
+            _ended(tag, start, always)
     return timed
+
+
+def _began(tag: str, always: bool) -> float:
+    if always:
+        event(f"{tag}.start")
+    return time.monotonic()
+
+
+def _ended(tag: str, start: float, always: bool) -> None:
+    took = (time.monotonic() - start) * 1000
+    if always:
+        event(f"{tag}.end", f"ms={took:.2f}")
+    elif took > SLOW_MS:
+        event(tag, f"ms={took:.2f} start={start:.6f}")
 
 
 def _patch(owner: Any, name: str, tag: str, always: bool = True) -> None:

@@ -10,6 +10,7 @@ import gc
 import importlib
 import threading
 import time
+from typing import Any
 
 
 def keep_typed_keys_in_order() -> None:
@@ -304,3 +305,15 @@ class RestyleWhenStale:
         if now is not None and before is not None and self._styles_still_hold(before, now):
             event.refresh_styles = False
         self._styled_with = now
+
+
+def screens_ahead_busy(app: Any) -> bool:
+    """Whether a screen installed but not shown (built ahead) still has messages to handle:
+    Textual would tear it down under its own handlers when the app quits."""
+    from textual.screen import Screen
+
+    for screen in app._installed_screens.values():
+        if isinstance(screen, Screen) and screen not in app.screen_stack and any(
+                node.message_queue_size for node in screen.walk_children(with_self=True)):
+            return True
+    return False
