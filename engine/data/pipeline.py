@@ -29,6 +29,22 @@ import tensorflow as tf
 WINDOW_BATCHES = 64
 
 
+def _without_autotune_model(ds: tf.data.Dataset) -> tf.data.Dataset:
+    """The dataset with tf.data's autotuning model (and its background thread) turned off.
+
+    Keras makes a new iterator every epoch and drops the last one at the start of the next.
+    Dropping it waits for the iterator's autotune thread, whose sleep between tuning passes
+    doubles with the iterator's age, up to a minute (TF 2.21). Measured (bench/epoch_bench.py),
+    a third to two thirds of the epochs after the first began with a stall of up to half an
+    epoch's time. The pipeline gathers batches from token ids held in memory, so the model has
+    little to tune: parallel maps run at TF's default parallelism (a call per core, up to 16),
+    and prefetch buffers keep their own (legacy) tuner, which grows them on demand.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
+
+
 @dataclass
 class Split:
     dataset: tf.data.Dataset
@@ -80,8 +96,8 @@ def make_split(ids: tf.RaggedTensor, labels: list[int], batch_size: int,
             ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
         ds = ds.batch(batch_size)
         steps = math.ceil(n / batch_size)
-        return Split(ds.apply(tf.data.experimental.assert_cardinality(steps))
-                     .prefetch(tf.data.AUTOTUNE), steps, n)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(tf.data.AUTOTUNE)
+        return Split(_without_autotune_model(ds), steps, n)
 
     # An empty text still gets one (padding) step, so every batch has a time axis.
     lengths_np = np.maximum(ids.row_lengths().numpy(), 1)
@@ -112,4 +128,4 @@ def make_split(ids: tf.RaggedTensor, labels: list[int], batch_size: int,
 
     ds = batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(tf.data.AUTOTUNE)
-    return Split(ds, steps, n)
+    return Split(_without_autotune_model(ds), steps, n)

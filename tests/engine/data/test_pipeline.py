@@ -86,6 +86,17 @@ def test_fixed_length_pads_and_cuts_every_batch_to_it() -> None:
     assert shapes == [(3, 120), (1, 120)] and split.steps == 2
 
 
+@pytest.mark.parametrize("fixed, shuffle", [(None, True), (None, False), (20, True)])
+def test_no_split_starts_the_autotune_model(fixed, shuffle) -> None:
+    """Keras drops each epoch's iterator at the start of the next, and with tf.data's autotune
+    model on that waited for the tuner's thread: up to half an epoch lost, most epochs
+    (bench/epoch_bench.py has the figures; a timing belongs there, not in a test). Every split
+    the engine makes, training, validation and test, has the model off."""
+    split = make_split(ragged([3, 9, 4, 7]), [0, 1, 0, 1], 2, fixed, shuffle=shuffle, seed=0)
+    assert split.dataset.options().autotune.enabled is False
+    assert len(epoch(split)) == split.steps  # and it still reads
+
+
 def test_tokens_are_cut_only_with_a_max_length() -> None:
     ids = ragged([5, 300])
     assert truncate(ids, None).row_lengths().numpy().tolist() == [5, 300]
