@@ -193,6 +193,41 @@ async def test_run_that_finishes_rings_and_sends_osc9(runs, make_app):
         assert any(expected in n.message for n in app._notifications)
 
 
+async def test_detail_line_names_the_best_epoch_the_dashboard_marks(runs, make_app, shown):
+    config = runs.tiny("gap", epochs=3)
+    # val_accuracy peaks at epoch 1, the monitored val_loss at epoch 2.
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config) + [
+        runs.epoch_event(1, 0.6, 0.6, 0.6, 0.70, best_epoch=1),
+        runs.epoch_event(2, 0.5, 0.7, 0.5, 0.65, best_epoch=2)], alive=True)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = app.screen.query_one("#runs-detail")
+        await pilot.pause()
+        line, stage = shown(detail).strip().split("  ·  ")
+        # The best so far fits in 80 columns (inside the padding); the stage may go below.
+        assert line == "2026-01-01_000000_gap: running, best epoch 2 (val_loss 0.5000), 2.0s/epoch"
+        assert len(line) <= 78 and stage == "training"
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen)
+        await wait_until(pilot, lambda: len(dash.state.epochs) == 2)
+        assert dash.state.best_epoch == 2
+        await pilot.press("escape")
+        runs.append(path, [runs.epoch_event(3, 0.4, 0.8, 0.55, 0.68, best_epoch=2)
+                           | {"best": {"val_loss": 0.5}},
+                           {"type": "run_finished", "time": runs.T0 + 50,
+                            "status": "completed", "best_epoch": 2,
+                            "best": {"val_loss": 0.5}, "test": {"accuracy": 0.6875}}])
+        await wait_until(pilot, lambda: "completed" in shown(detail))
+        outcome = "best epoch 2 (val_loss 0.5000); test acc 0.6875"
+        # At 80 columns the test score (a column of the table) gives way to the best epoch.
+        assert shown(detail).strip() == ("2026-01-01_000000_gap: completed, best epoch 2 "
+                                         "(val_loss 0.5000), 2.0s/epoch")
+        await pilot.resize_terminal(120, 30)
+        await wait_until(pilot, lambda: outcome in shown(detail))
+        assert any(outcome in n.message for n in app._notifications)  # the run-ended toast
+
+
 def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):
     app = make_app()
     written: list[str] = []
