@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+
 import pytest
 
 from helpers import wait_until
-from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.app import SeqtuiApp, dashboard_name
 from seqtui.tui.screens.compare import CompareScreen
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
@@ -418,4 +421,44 @@ async def test_quitting_while_a_dashboard_is_built_ahead_raises_nothing(runs, ma
     async with app.run_test(size=(100, 30)):
         await asyncio.wait_for(mounting.wait(), timeout=20)
         assert not app.get_screen(app._prebuilt).is_mounted  # the quit lands mid-mount
+
+
+
+@pytest.mark.parametrize("turns", [1, 3])
+async def test_a_run_deleted_while_its_dashboard_is_built_ahead_leaves_the_list(
+        runs, make_app, turns):
+    """Another process deletes the run under the cursor while its dashboard is being built
+    ahead, and the scan that notices drops that dashboard in the middle of its mount. Removed
+    then, the screen's own handlers ran against widgets Textual had already removed: one turn
+    of the event loop into the mount, the dashboard's on_mount (NoMatches); three, its tabs
+    activating the first one (ValueError). run_test re-raises any error the app met."""
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    doomed = runs.finished("2026-01-02_000000_bilstm")  # newest: under the cursor
+    app = make_app(scan=False)  # the test makes the scan, at the moment that matters
+    build = app.prebuild_dashboard
+    deleted = asyncio.Event()
+
+    async def prebuild_dashboard(run_dir):
+        if deleted.is_set():
+            return await build(run_dir)
+        task = asyncio.ensure_future(build(run_dir))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        assert app._prebuilt == dashboard_name(doomed)
+        assert not app.get_screen(app._prebuilt).is_mounted  # the mount is under way
+        shutil.rmtree(run_dir)
+        app.apply_scan(app.index.scan(), app.queued)  # as a scan's RunsScanned does
+        deleted.set()
+        await task
+
+    app.prebuild_dashboard = prebuild_dashboard
+    async with app.run_test(size=(100, 30)) as pilot:
+        await asyncio.wait_for(deleted.wait(), timeout=20)
+        assert table_text(app).split()[0] == "2026-01-01_000000_gap"  # the run left the list
+        assert app.screen.query_one(RunsTable).row_count == 1
+        # Closed once its mount is over, not left behind.
+        await wait_until(pilot, lambda: not app.is_screen_installed(dashboard_name(doomed)))
+        await pilot.press("enter")
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen.run_dir.name == "2026-01-01_000000_gap"
 
