@@ -462,3 +462,44 @@ async def test_a_run_deleted_while_its_dashboard_is_built_ahead_leaves_the_list(
         assert isinstance(app.screen, DashboardScreen)
         assert app.screen.run_dir.name == "2026-01-01_000000_gap"
 
+
+async def test_a_dashboard_whose_run_is_deleted_says_so_and_offers_no_control(
+        runs, make_app, shown):
+    finished = runs.finished("2026-01-01_000000_gap", preset="gap")
+    config = runs.tiny("bilstm", epochs=3)
+    running = runs.create("2026-01-02_000000_bilstm", config, runs.start_events(config) + [
+        runs.epoch_event(1, 0.6, 0.6, 0.6, 0.70, best_epoch=1)], alive=True)
+    app = make_app(scan=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Built ahead, then deleted before a scan noticed: enter still opens it.
+        name = dashboard_name(running)
+        await wait_until(pilot, lambda: app._prebuilt == name
+                         and app.get_screen(name)._read_once)
+        shutil.rmtree(running)
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen) and dash.run_dir == running
+        note = dash.query_one("#dash-gone")
+        await wait_until(pilot, lambda: note.display and note.region.height)
+        assert "This run's directory is gone" in shown(note)
+        # The status as last read (its pid file went with it: not "died"), and no control:
+        # stop and pause would write request files into a directory that is not there.
+        assert shown(dash.query_one("#dash-progress")).split()[0] == "running"
+        await pilot.press("s", "p")
+        await pilot.pause()
+        assert app.screen is dash and not running.exists()
+        await pilot.press("escape")
+        app.scan_runs()
+        await wait_until(pilot, lambda: app.screen.query_one(RunsTable).row_count == 1)
+        # Open, then deleted.
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen) and dash.run_dir == finished
+        await pilot.pause(0.3)
+        shutil.rmtree(finished)
+        note = dash.query_one("#dash-gone")
+        await wait_until(pilot, lambda: note.display and note.region.height)
+        await pilot.press("r")  # train further: not offered
+        await pilot.pause()
+        assert app.screen is dash and not finished.exists()
+        assert shown(dash.query_one("#dash-progress")).split()[0] == "completed"
