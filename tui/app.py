@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import constants, events, on, work
@@ -44,6 +45,7 @@ PREBUILD_IDLE_SECONDS = 0.5
 # How long quitting waits, at most, for a screen built ahead to finish mounting.
 SETTLE_BEFORE_EXIT_SECONDS = 2.0
 PREBUILD_STEP_SECONDS = 0.05  # between two pieces of the idle build: a key comes first
+SETTLE_CHECK_SECONDS = 0.05  # how often a screen to close is checked for a finished mount
 KEPT_DASHBOARDS = 4
 
 
@@ -99,6 +101,7 @@ class SeqtuiApp(App, inherit_bindings=False):
         self._prebuild = prebuild
         self._prebuilding = False  # the idle build's chain of steps is under way
         self._prebuilt: str | None = None  # a dashboard built ahead and not opened yet
+        self._mounting: set[str] = set()  # screens built ahead whose mount is under way
         self._prebuild_step_running = False
         self._shutting_down = False
         self._scanning = False
@@ -279,9 +282,7 @@ class SeqtuiApp(App, inherit_bindings=False):
             if (name in keep and not gone) or screen in self.screen_stack:
                 continue
             self._dashboards.remove(name)
-            self.uninstall_screen(name)
-            screen.remove()
-            closed = True
+            closed |= self.close_hidden_screen(name)
         prebuilt = self._prebuilt
         if prebuilt is not None and known_runs is not None and (
                 not self.is_screen_installed(prebuilt)
@@ -295,12 +296,30 @@ class SeqtuiApp(App, inherit_bindings=False):
         name, self._prebuilt = self._prebuilt, None
         if name is None or not self.is_screen_installed(name):
             return False
+        return self.close_hidden_screen(name)
+
+    def close_hidden_screen(self, name: str) -> bool:
+        """Uninstall and remove an installed screen that is not showing; True when it is closed
+        now. One built ahead whose mount is under way is closed once the mount is over:
+        removed mid-mount (its run deleted, and the scan dropping it), its own handlers ran
+        against widgets Textual had already removed, and raised."""
         screen = self.get_screen(name)
         if screen in self.screen_stack:
+            return False
+        if name in self._mounting:
+            self.set_timer(SETTLE_CHECK_SECONDS, partial(self._close_after_mount, name, screen))
             return False
         self.uninstall_screen(name)
         screen.remove()
         return True
+
+    def _close_after_mount(self, name: str, screen: object) -> None:
+        if name in self._dashboards or name == self._prebuilt or \
+                not self.is_screen_installed(name) or self.get_screen(name) is not screen:
+            return  # opened, or built ahead again, in the meantime: it stays
+        if self.close_hidden_screen(name):
+            release_closed_widgets()
+            self.cursor_moved()  # the idle build goes on if the cursor came back to its run
 
     def cursor_run_unbuilt(self) -> Path | None:
         """The run under the runs list's cursor while the list shows, if its dashboard is not
@@ -326,7 +345,11 @@ class SeqtuiApp(App, inherit_bindings=False):
         self.install_screen(DashboardScreen(run_dir), name)
         self._prebuilt = name
         _, mounted = self._get_screen(name)
-        await mounted
+        self._mounting.add(name)
+        try:
+            await mounted
+        finally:
+            self._mounting.discard(name)
 
     def cursor_moved(self) -> None:
         """The runs list's cursor is on another run: build its dashboard once the user rests

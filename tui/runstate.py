@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seqtui.engine.runs.events import Event
-from seqtui.engine.runs.status import DURATION_TYPES, run_duration
+from seqtui.engine.runs.status import DURATION_TYPES, BestEpoch, best_epoch_of, run_duration
 
 # Per-batch values are a light line under the epoch curves. A long run keeps its whole line at a
 # coarser grain: past this many points, every other one is dropped (the newest always stays).
@@ -39,7 +39,7 @@ class RunState:
     epochs: dict[int, dict[str, Any]] = field(default_factory=dict)  # epoch -> epoch_ended
     # metric -> [(x in epochs, value)]: the throttled batch events' logs, for the step curves
     batch_points: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    best_epoch: int | None = None
+    best: BestEpoch | None = None  # by the monitored metric, as the training process says
     monitor: str = "val_loss"
     paused: bool = False
     outcome: str | None = None  # completed, stopped, early_stopped, failed
@@ -59,6 +59,11 @@ class RunState:
     def feed(self, events: list[Event]) -> None:
         for event in events:
             self._one(event)
+        self.best = best_epoch_of(events, self.best)
+
+    @property
+    def best_epoch(self) -> int | None:
+        return self.best.epoch if self.best is not None else None
 
     def _one(self, event: Event) -> None:
         kind = event.get("type")
@@ -135,7 +140,6 @@ class RunState:
                 if self.partial is not None and int(self.partial.get("epoch", 0)) <= \
                         int(event["epoch"]):
                     self.partial = None
-            self.best_epoch = event.get("best_epoch", self.best_epoch)
             self.examples_per_sec = event.get("examples_per_sec") or self.examples_per_sec
             logs = event.get("logs") or {}
             shown = "  ".join(f"{k} {v:.4f}" for k, v in sorted(logs.items())
@@ -155,7 +159,6 @@ class RunState:
             self._log(stamp, "resumed")
         elif kind == "run_finished":
             self.outcome = str(event.get("status", "completed"))
-            self.best_epoch = event.get("best_epoch", self.best_epoch)
             self.paused = False
             self.stage = self.outcome.replace("_", " ")
             test = event.get("test")

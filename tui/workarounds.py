@@ -308,12 +308,13 @@ class RestyleWhenStale:
 
 
 def screens_ahead_busy(app: Any) -> bool:
-    """Whether a screen installed but not shown (built ahead) still has messages to handle:
-    Textual would tear it down under its own handlers when the app quits."""
+    """Whether a screen installed but not shown (built ahead) still has messages to handle, or
+    a worker that will post one (a dashboard's first read of its run): Textual would tear it
+    down under its own handlers when the app quits."""
     from textual.screen import Screen
 
-    for screen in app._installed_screens.values():
-        if isinstance(screen, Screen) and screen not in app.screen_stack and any(
-                node.message_queue_size for node in screen.walk_children(with_self=True)):
-            return True
-    return False
+    nodes = {node for screen in app._installed_screens.values()
+             if isinstance(screen, Screen) and screen not in app.screen_stack
+             for node in screen.walk_children(with_self=True)}
+    return any(node.message_queue_size for node in nodes) or any(
+        worker.node in nodes and not worker.is_finished for worker in app.workers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,11 @@ class RunInfo:
         return None
 
     @property
+    def best_epoch(self) -> BestEpoch | None:
+        """The best epoch by the run's monitored metric so far: see best_epoch_of."""
+        return best_epoch_of(self.events)
+
+    @property
     def outcome(self) -> str:
         """The best epoch by the run's monitored metric and the test score, as the CLI's last
         line gives them ("best epoch 3 (val_loss 0.3847); test acc 0.8380"); "" before the
@@ -114,15 +120,54 @@ class RunInfo:
         return self.status not in ("running", "pending")
 
 
+@dataclass(frozen=True)
+class BestEpoch:
+    """The best epoch by the metric a run monitors, and that metric's value there."""
+
+    epoch: int
+    values: dict[str, float]  # {monitor: value}; empty when the log does not say
+
+    @property
+    def text(self) -> str:
+        """"best epoch 3 (val_loss 0.3847)": how every screen and command names it."""
+        values = ", ".join(f"{k} {v:.4f}" for k, v in self.values.items())
+        return f"best epoch {self.epoch}" + (f" ({values})" if values else "")
+
+
+# The events that carry the training process's best epoch so far (a partial epoch_ended too:
+# it repeats the best the run had).
+BEST_TYPES = ("epoch_ended", "run_finished")
+
+
+def best_epoch_of(events: Iterable[Event], before: BestEpoch | None = None) -> BestEpoch | None:
+    """The best epoch by the run's monitored metric, as the training process last recorded it.
+
+    The dashboard's mark, the run-ended toast, the CLI's last line and the runs list all read
+    it here: the best val_accuracy's epoch named beside val_loss's best read as a
+    contradiction. `before` is what earlier events said, for a reader that folds a log in
+    pieces; None when no epoch has improved on the monitored metric (or the log is older)."""
+    best = before
+    for event in events:
+        if event.get("type") in BEST_TYPES and "best_epoch" in event:
+            best = _recorded_best(event)
+    return best
+
+
+def _recorded_best(event: Event) -> BestEpoch | None:
+    epoch = event.get("best_epoch")
+    values = {k: float(v) for k, v in (event.get("best") or {}).items()
+              if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return BestEpoch(epoch, values) if isinstance(epoch, int) and epoch > 0 else None
+
+
 def outcome_text(finished: Event) -> str:
     """A run_finished event's best epoch, by the metric the run monitored, and its test
-    accuracy. One phrase for the CLI and the TUI: a toast naming the best val_accuracy's epoch
-    beside a dashboard naming val_loss's best read as a contradiction."""
+    accuracy: one phrase for the CLI and the TUI ("best epoch 3 (val_loss 0.3847); test acc
+    0.8380")."""
     parts = []
-    best = {k: v for k, v in (finished.get("best") or {}).items() if isinstance(v, (int, float))}
-    if finished.get("best_epoch"):
-        values = ", ".join(f"{k} {v:.4f}" for k, v in best.items())
-        parts.append(f"best epoch {finished['best_epoch']}" + (f" ({values})" if values else ""))
+    best = _recorded_best(finished)
+    if best is not None:
+        parts.append(best.text)
     test = finished.get("test")
     if isinstance(test, dict) and isinstance(test.get("accuracy"), (int, float)):
         parts.append(f"test acc {test['accuracy']:.4f}")

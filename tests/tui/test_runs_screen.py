@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+
 import pytest
 
 from helpers import wait_until
-from seqtui.tui.app import SeqtuiApp
+from seqtui.tui.app import SeqtuiApp, dashboard_name
 from seqtui.tui.screens.compare import CompareScreen
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
@@ -191,6 +194,41 @@ async def test_run_that_finishes_rings_and_sends_osc9(runs, make_app):
                     "test acc 0.6875")
         assert expected in app.notifications_sent[0]
         assert any(expected in n.message for n in app._notifications)
+
+
+async def test_detail_line_names_the_best_epoch_the_dashboard_marks(runs, make_app, shown):
+    config = runs.tiny("gap", epochs=3)
+    # val_accuracy peaks at epoch 1, the monitored val_loss at epoch 2.
+    path = runs.create("2026-01-01_000000_gap", config, runs.start_events(config) + [
+        runs.epoch_event(1, 0.6, 0.6, 0.6, 0.70, best_epoch=1),
+        runs.epoch_event(2, 0.5, 0.7, 0.5, 0.65, best_epoch=2)], alive=True)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = app.screen.query_one("#runs-detail")
+        await pilot.pause()
+        line, stage = shown(detail).strip().split("  ·  ")
+        # The best so far fits in 80 columns (inside the padding); the stage may go below.
+        assert line == "2026-01-01_000000_gap: running, best epoch 2 (val_loss 0.5000), 2.0s/epoch"
+        assert len(line) <= 78 and stage == "training"
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen)
+        await wait_until(pilot, lambda: len(dash.state.epochs) == 2)
+        assert dash.state.best_epoch == 2
+        await pilot.press("escape")
+        runs.append(path, [runs.epoch_event(3, 0.4, 0.8, 0.55, 0.68, best_epoch=2)
+                           | {"best": {"val_loss": 0.5}},
+                           {"type": "run_finished", "time": runs.T0 + 50,
+                            "status": "completed", "best_epoch": 2,
+                            "best": {"val_loss": 0.5}, "test": {"accuracy": 0.6875}}])
+        await wait_until(pilot, lambda: "completed" in shown(detail))
+        outcome = "best epoch 2 (val_loss 0.5000); test acc 0.6875"
+        # At 80 columns the test score (a column of the table) gives way to the best epoch.
+        assert shown(detail).strip() == ("2026-01-01_000000_gap: completed, best epoch 2 "
+                                         "(val_loss 0.5000), 2.0s/epoch")
+        await pilot.resize_terminal(120, 30)
+        await wait_until(pilot, lambda: outcome in shown(detail))
+        assert any(outcome in n.message for n in app._notifications)  # the run-ended toast
 
 
 def test_osc9_escape_is_written_to_the_terminal(runs, make_app, monkeypatch):
@@ -384,3 +422,84 @@ async def test_quitting_while_a_dashboard_is_built_ahead_raises_nothing(runs, ma
         await asyncio.wait_for(mounting.wait(), timeout=20)
         assert not app.get_screen(app._prebuilt).is_mounted  # the quit lands mid-mount
 
+
+
+@pytest.mark.parametrize("turns", [1, 3])
+async def test_a_run_deleted_while_its_dashboard_is_built_ahead_leaves_the_list(
+        runs, make_app, turns):
+    """Another process deletes the run under the cursor while its dashboard is being built
+    ahead, and the scan that notices drops that dashboard in the middle of its mount. Removed
+    then, the screen's own handlers ran against widgets Textual had already removed: one turn
+    of the event loop into the mount, the dashboard's on_mount (NoMatches); three, its tabs
+    activating the first one (ValueError). run_test re-raises any error the app met."""
+    runs.finished("2026-01-01_000000_gap", preset="gap")
+    doomed = runs.finished("2026-01-02_000000_bilstm")  # newest: under the cursor
+    app = make_app(scan=False)  # the test makes the scan, at the moment that matters
+    build = app.prebuild_dashboard
+    deleted = asyncio.Event()
+
+    async def prebuild_dashboard(run_dir):
+        if deleted.is_set():
+            return await build(run_dir)
+        task = asyncio.ensure_future(build(run_dir))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        assert app._prebuilt == dashboard_name(doomed)
+        assert not app.get_screen(app._prebuilt).is_mounted  # the mount is under way
+        shutil.rmtree(run_dir)
+        app.apply_scan(app.index.scan(), app.queued)  # as a scan's RunsScanned does
+        deleted.set()
+        await task
+
+    app.prebuild_dashboard = prebuild_dashboard
+    async with app.run_test(size=(100, 30)) as pilot:
+        await asyncio.wait_for(deleted.wait(), timeout=20)
+        assert table_text(app).split()[0] == "2026-01-01_000000_gap"  # the run left the list
+        assert app.screen.query_one(RunsTable).row_count == 1
+        # Closed once its mount is over, not left behind.
+        await wait_until(pilot, lambda: not app.is_screen_installed(dashboard_name(doomed)))
+        await pilot.press("enter")
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen.run_dir.name == "2026-01-01_000000_gap"
+
+
+async def test_a_dashboard_whose_run_is_deleted_says_so_and_offers_no_control(
+        runs, make_app, shown):
+    finished = runs.finished("2026-01-01_000000_gap", preset="gap")
+    config = runs.tiny("bilstm", epochs=3)
+    running = runs.create("2026-01-02_000000_bilstm", config, runs.start_events(config) + [
+        runs.epoch_event(1, 0.6, 0.6, 0.6, 0.70, best_epoch=1)], alive=True)
+    app = make_app(scan=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Built ahead, then deleted before a scan noticed: enter still opens it.
+        name = dashboard_name(running)
+        await wait_until(pilot, lambda: app._prebuilt == name
+                         and app.get_screen(name)._read_once)
+        shutil.rmtree(running)
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen) and dash.run_dir == running
+        note = dash.query_one("#dash-gone")
+        await wait_until(pilot, lambda: note.display and note.region.height)
+        assert "This run's directory is gone" in shown(note)
+        # The status as last read (its pid file went with it: not "died"), and no control:
+        # stop and pause would write request files into a directory that is not there.
+        assert shown(dash.query_one("#dash-progress")).split()[0] == "running"
+        await pilot.press("s", "p")
+        await pilot.pause()
+        assert app.screen is dash and not running.exists()
+        await pilot.press("escape")
+        app.scan_runs()
+        await wait_until(pilot, lambda: app.screen.query_one(RunsTable).row_count == 1)
+        # Open, then deleted.
+        await pilot.press("enter")
+        dash = app.screen
+        assert isinstance(dash, DashboardScreen) and dash.run_dir == finished
+        await pilot.pause(0.3)
+        shutil.rmtree(finished)
+        note = dash.query_one("#dash-gone")
+        await wait_until(pilot, lambda: note.display and note.region.height)
+        await pilot.press("r")  # train further: not offered
+        await pilot.pause()
+        assert app.screen is dash and not finished.exists()
+        assert shown(dash.query_one("#dash-progress")).split()[0] == "completed"

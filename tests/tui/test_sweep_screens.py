@@ -26,8 +26,9 @@ def trial_run(runs, number, curve, status="completed"):
     return run_id
 
 
-def write_sweep(runs, running=False):
-    """Three ended trials (one pruned, one failed), one best by val_loss."""
+def write_sweep(runs, running=False, values=(0.58, 0.45, 0.69)):
+    """Three ended trials (one pruned, one failed), one best by val_loss; `values` are the
+    three trials' val_loss as the sweep's log gives them."""
     path = runs.runs_dir / SWEEP
     (path / "control").mkdir(parents=True)
     spec = {"id": SWEEP, "study": SWEEP, "name": "gap", "trials": 4, "parallel": 1,
@@ -40,9 +41,9 @@ def write_sweep(runs, running=False):
     t2 = trial_run(runs, 2, [(1, 0.69, 0.50, 0.69, 0.50)], status="pruned")
     events = [{"type": "sweep_started", "time": T0}]
     for n, run, lr, value, epoch, kind, status in (
-            (0, t0, 0.001, 0.58, 2, "trial_finished", "completed"),
-            (1, t1, 0.01, 0.45, 2, "trial_finished", "completed"),
-            (2, t2, 1e-4, 0.69, 1, "trial_pruned", "pruned")):
+            (0, t0, 0.001, values[0], 2, "trial_finished", "completed"),
+            (1, t1, 0.01, values[1], 2, "trial_finished", "completed"),
+            (2, t2, 1e-4, values[2], 1, "trial_pruned", "pruned")):
         params = {"training.learning_rate": lr}
         events.append({"type": "trial_started", "time": T0 + n, "trial": n, "run": run,
                        "params": params})
@@ -122,6 +123,27 @@ async def test_the_leaderboard_follows_a_new_trial_live_and_s_stops(runs, make_a
         await wait_until(pilot, lambda: (path / "control" / "stop").exists())
 
 
+@pytest.mark.anyio
+async def test_the_trial_chart_legend_leaves_the_first_trials_visible(runs, make_app):
+    """A minimizing sweep whose first trial is its worst starts its points and its best-so-far
+    line top left: plotext wrote its legend there, over them."""
+    write_sweep(runs, values=(0.69, 0.62, 0.50))
+    app = make_app(scan=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w", "enter")
+        plot = app.screen.query_one(TrialPlot)
+        await wait_until(pilot, lambda: plot.drawn == 3)
+        await pilot.pause()
+        lines = plot.render().plain.splitlines()
+        top = next(i for i, line in enumerate(lines) if "┌" in line)
+        bottom = next(i for i, line in enumerate(lines) if "└" in line)
+        inside = "\n".join(lines[top + 1:bottom])
+        assert "trial" in inside and "best so far" in inside, inside  # the legend is shown
+        # Trial 0 (the highest val_loss) is drawn in the top row, above the first x tick.
+        cell = lines[top + 1][lines[bottom].index("┬")]
+        assert cell != " " and not cell.isalpha(), "\n".join(lines)
+
+
 SIZES = [(80, 24)]
 
 
@@ -138,7 +160,9 @@ def test_sweeps_screen_snapshot(runs, make_app, snap_compare, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_sweep_screen_snapshot(runs, make_app, snap_compare, size):
-    write_sweep(runs)
+    # The first trial the worst, as in most minimizing sweeps: the chart's legend goes to the
+    # corner its points leave free, not over them top left.
+    write_sweep(runs, values=(0.69, 0.62, 0.50))
 
     async def open_sweep(pilot):
         await pilot.press("w", "enter")

@@ -56,15 +56,18 @@ ACTION_STATUSES = {
     "train_further": ("completed", "early_stopped"),
 }
 TABS = ("curves", "epochs", "log", "model", "errors", "system")
+GONE_NOTE = ("This run's directory is gone (deleted, or moved away): what is shown is what was "
+             "read before. Escape goes back to the runs list.")
 
 
 class EventsRead(Message):
     """New events of the followed run and whether its process is alive, read off the UI thread."""
 
     def __init__(self, events: list[Event], alive: bool, has_pid: bool, log_tail: str,
-                 analysis: dict | None = None) -> None:
+                 analysis: dict | None = None, gone: bool = False) -> None:
         super().__init__()
         self.analysis = analysis
+        self.gone = gone  # the run directory is no longer there
         self.events = events
         self.alive = alive
         self.has_pid = has_pid
@@ -125,6 +128,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
         self.status = "pending"
         self.alive = False
         self.has_pid = False
+        self.gone = False  # its directory was deleted (or moved) under the screen
         self._reading = False
         self._read_once = False
         self._logged = 0
@@ -138,6 +142,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="dash-title")
+        yield Static(GONE_NOTE, id="dash-gone")
         yield ProgressPanel(id="dash-progress")
         yield Static(id="dash-overfit")
         with TabbedContent(id="dash-tabs", initial="curves"):
@@ -194,6 +199,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
     @work(thread=True, exclusive=True, group="follow", exit_on_error=False)
     def read_events(self) -> None:
         try:
+            gone = not self.run_dir.is_dir()
             events = self.tail.read_new()
             alive = process_alive(self.run_dir)
             has_pid = (self.run_dir / PID_FILE).exists()
@@ -209,12 +215,15 @@ class DashboardScreen(RestyleWhenStale, Screen):
                 analysis = read_analysis(self.run_dir)
         finally:
             self._reading = False
-        self.post_message(EventsRead(events, alive, has_pid, log_tail, analysis))
+        self.post_message(EventsRead(events, alive, has_pid, log_tail, analysis, gone))
 
     @on(EventsRead)
     def events_read(self, message: EventsRead) -> None:
         changed = bool(message.events) or message.alive != self.alive \
-            or message.has_pid != self.has_pid
+            or message.has_pid != self.has_pid or message.gone != self.gone
+        if message.gone != self.gone:
+            self.gone = message.gone
+            self.refresh_bindings()  # no control for a run that is not there
         self.alive, self.has_pid = message.alive, message.has_pid
         if self._resuming and (any(e.get("type") == "run_started" for e in message.events)
                                or (not message.alive and message.has_pid)):
@@ -235,6 +244,8 @@ class DashboardScreen(RestyleWhenStale, Screen):
                 self.call_after_refresh(self._lay_out_hidden)
 
     def current_status(self) -> str:
+        if self.gone:
+            return self.status  # as last read: without its pid file, a run would read as died
         if self._resuming:
             return "running"
         if self.state.outcome is not None:
@@ -261,10 +272,11 @@ class DashboardScreen(RestyleWhenStale, Screen):
 
     def show_model(self) -> None:
         summary = self.run_dir / "summary.txt"
-        text = ""
-        if summary.is_file():
+        try:
             text = summary.read_text(encoding="utf-8", errors="replace")
-        else:
+        except OSError:  # not written yet, or the run was deleted
+            text = ""
+        if not text:
             from seqtui.engine.config import Config
             from seqtui.engine.models.summary import summarize
 
@@ -283,6 +295,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
         if status != self.status:
             self.status = status
             self.refresh_bindings()  # the key bar offers what this status allows
+        self.query_one("#dash-gone", Static).set_class(self.gone, "-shown")
         if self.status == "queued" and not state.started:
             state.stage = "waiting in the queue; it starts when the queued runs before it are done"
         self.show_title()
@@ -328,6 +341,8 @@ class DashboardScreen(RestyleWhenStale, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Stop and pause only while the run trains, resume only once it has stopped."""
         statuses = ACTION_STATUSES.get(action)
+        if statuses is not None and self.gone:
+            return False  # its request file has no directory to go in (writing it raises)
         return statuses is None or self.current_status() in statuses
 
     def action_resume(self) -> None:
@@ -376,7 +391,7 @@ class DashboardScreen(RestyleWhenStale, Screen):
                     f"Take {self.run_dir.name} off the queue? It will not start.")
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            if yes and self.run_dir.is_dir():
                 request_stop(self.run_dir)
                 if self.state.paused or is_paused(self.run_dir):
                     request_resume(self.run_dir)

@@ -28,6 +28,27 @@ GROUP_CYCLE = (None, *GROUPS)
 DEFAULT_SORT = ("run", True)  # newest first, as scanned; its header goes unmarked
 
 
+def detail_line(run: RunInfo, status: str, width: int) -> str:
+    """The run under the cursor: its status and its best epoch by the monitored metric, the one
+    its dashboard marks (for a finished run, with the test score as the run-ended toast says
+    it), then seconds per epoch, while they fit in `width` (the table has columns for the
+    test score and the speed); then why it failed or what it is doing."""
+    head = f"{run.id}: {status.replace('_', ' ')}"
+    text = head
+    best = run.best_epoch
+    if best is not None:
+        text += f", {best.text}"  # while it trains, the best so far (its status says so)
+        outcome = run.outcome if run.status != "running" else ""
+        if outcome.startswith(best.text) and len(head) + 2 + len(outcome) <= width:
+            text = f"{head}, {outcome}"
+    speed = f", {run.seconds_per_epoch:.1f}s/epoch" if run.seconds_per_epoch else ""
+    if len(text) + len(speed) <= width:
+        text += speed
+    if run.message and run.status in ("failed", "died", "running"):
+        text += f"  ·  {run.message}"
+    return text
+
+
 class RunsScreen(Screen):
     """The list refreshes from the app's scans of the runs dir (about once a second)."""
 
@@ -167,15 +188,11 @@ class RunsScreen(Screen):
         if run is None:
             detail.update("")
             return
-        best = run.best("val_accuracy")
-        text = f"{run.id}: {display_status(run, self.app.queued).replace('_', ' ')}"
-        if best:
-            text += f", best val acc {best[1]:.4f} at epoch {best[0]}"
-        if run.seconds_per_epoch:
-            text += f", {run.seconds_per_epoch:.1f}s/epoch"
-        if run.message and run.status in ("failed", "died", "running"):
-            text += f"  ·  {run.message}"
-        detail.update(text)
+        width = self.size.width - detail.styles.gutter.width
+        detail.update(detail_line(run, display_status(run, self.app.queued), width))
+
+    def on_resize(self) -> None:
+        self.show_detail()
 
     # ---- actions ---------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 best epoch marked, an optional baseline drawn distinctly.
 
 The legend is drawn here rather than by plotext, which writes it over the top-left corner of the
-data (where a loss curve starts); it goes in whichever corner of the plot has the least drawn.
+data (where a loss curve starts); it goes in whichever corner of the plot has the least drawn
+(CornerLegend, which the sweep's trial chart uses too).
 """
 
 from __future__ import annotations
@@ -28,7 +29,20 @@ GLYPHS = {"hd": "▞", "fhd": "▞", "braille": "⣿", "dot": "•", "sd": "█"
 FILLED = "■"
 
 
-class MetricPlot(PlotextPlot):
+class CornerLegend:
+    """Mix in before PlotextPlot: the chart's legend (`self.legend`, entries of glyph, colour,
+    label, bold, set where it is drawn) is written by place_legend into the corner with the
+    least drawn. plotext has no placement for its own: it always writes it top left, over the
+    data there."""
+
+    def render(self) -> RenderResult:
+        rendered = super().render()  # type: ignore[misc]
+        if not getattr(self, "legend", None) or not isinstance(rendered, Text):
+            return rendered
+        return place_legend(rendered, self.legend)
+
+
+class MetricPlot(CornerLegend, PlotextPlot):
     """One metric's curves; redrawn by `show`, never by itself."""
 
     def on_unmount(self) -> None:
@@ -119,12 +133,6 @@ class MetricPlot(PlotextPlot):
             plt.vline(best, BEST_COLOR)
         plt.xlabel(xlabel)
         self.refresh()
-
-    def render(self) -> RenderResult:
-        rendered = super().render()
-        if not getattr(self, "legend", None) or not isinstance(rendered, Text):
-            return rendered
-        return place_legend(rendered, self.legend)
 
 
 def place_legend(plot: Text, entries: list[tuple[str, str, str, bool]]) -> Text:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from seqtui.tui.widgets.metric_plot import BEST_COLOR, TRAIN_COLOR
+from seqtui.tui.widgets.metric_plot import BEST_COLOR, GLYPHS, TRAIN_COLOR, CornerLegend
+
+TRIAL_MARKER, BEST_MARKER = "o", "hd"
 
 
-class TrialPlot(PlotextPlot):
-    """Redrawn by `show`, never by itself."""
+class TrialPlot(CornerLegend, PlotextPlot):
+    """Redrawn by `show`, never by itself. A minimizing sweep's first trials are often its
+    worst, top left, where plotext would write the legend: CornerLegend places it."""
 
     def on_unmount(self) -> None:
         # As MetricPlot: leave the theme signal, or closed screens stay in memory.
@@ -20,6 +23,7 @@ class TrialPlot(PlotextPlot):
         plt.clear_figure()
         scored = [(n, v) for n, v in points if v is not None]
         self.drawn = len(scored)
+        self.legend: list[tuple[str, str, str, bool]] = []
         if not scored:
             plt.title(f"{monitor} by trial: waiting for the first epoch")
             self.refresh()
@@ -31,9 +35,11 @@ class TrialPlot(PlotextPlot):
             best_xs.append(n)
             best_ys.append(best)
         plt.title(f"{monitor} by trial  (best {best:.4f})")
-        plt.scatter([n for n, _ in scored], [v for _, v in scored], label="trial",
-                    color=TRAIN_COLOR, marker="o")
-        plt.plot(best_xs, best_ys, label="best so far", color=BEST_COLOR, marker="hd")
+        plt.scatter([n for n, _ in scored], [v for _, v in scored], color=TRAIN_COLOR,
+                    marker=TRIAL_MARKER)
+        plt.plot(best_xs, best_ys, color=BEST_COLOR, marker=BEST_MARKER)
+        self.legend = [(TRIAL_MARKER, TRAIN_COLOR, "trial", False),
+                       (GLYPHS[BEST_MARKER], BEST_COLOR, "best so far", False)]
         right = max(n for n, _ in points)
         plt.xlim(-0.5, max(right, 1) + 0.5)
         step = max(1, (right + 1) // 10)
