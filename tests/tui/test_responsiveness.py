@@ -11,11 +11,11 @@ import weakref
 import pytest
 
 from helpers import wait_until
-from seqtui.tui.app import KEPT_DASHBOARDS, dashboard_name
 from seqtui.tui.formfields import FIELDS
 from seqtui.tui.screens.dashboard import POLL_SECONDS, DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
 from seqtui.tui.screens.runs import RunsScreen
+from seqtui.tui.screens_ahead import KEPT_DASHBOARDS, dashboard_name
 from seqtui.tui.widgets.metric_plot import MetricPlot
 from seqtui.tui.workarounds import IdleCollector
 
@@ -218,7 +218,7 @@ async def test_n_during_the_idle_build_opens_the_form_and_tab_reaches_every_fiel
     the keyboard still goes through every field in order, the missing ones mounted as the
     focus nears them; what is typed into them reaches the config, and the styles of the
     pieces mounted later are those a full restyle gives."""
-    import seqtui.tui.app as app_module
+    import seqtui.tui.screens_ahead as screens_ahead
     from seqtui.tui.formfields import sections
     from seqtui.tui.screens.new_sweep import SWEEP_SETTINGS
 
@@ -227,7 +227,7 @@ async def test_n_during_the_idle_build_opens_the_form_and_tab_reaches_every_fiel
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.is_screen_installed("new")
                          and app.get_screen("new").is_running)
-        monkeypatch.setattr(app_module, "PREBUILD_STEP_SECONDS", 600.0)
+        monkeypatch.setattr(screens_ahead, "PREBUILD_STEP_SECONDS", 600.0)
         form = app.get_screen("new")
         await pilot.press("n")
         assert app.screen is form

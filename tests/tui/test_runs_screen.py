@@ -8,12 +8,13 @@ import shutil
 import pytest
 
 from helpers import wait_until
-from seqtui.tui.app import SeqtuiApp, dashboard_name
+from seqtui.tui.app import SeqtuiApp
 from seqtui.tui.screens.compare import CompareScreen
 from seqtui.tui.screens.confirm import ConfirmScreen
 from seqtui.tui.screens.dashboard import DashboardScreen
 from seqtui.tui.screens.new import NewExperimentScreen
 from seqtui.tui.screens.runs import RunsScreen
+from seqtui.tui.screens_ahead import dashboard_name
 from seqtui.tui.widgets.key_bar import KeyBar
 from seqtui.tui.widgets.runs_table import RunsTable
 
