@@ -1,8 +1,9 @@
 """The seqtui TUI: the app shell that owns the runs scan, notifications and navigation.
 
 Screens live in seqtui.tui.screens, widgets in seqtui.tui.widgets, styles in the .tcss files
-next to this module; the screens kept and built ahead are managed by seqtui.tui.screens_ahead. The app follows runs only by reading run directories; TensorFlow is never
-imported here (training runs in its own detached process).
+next to this module; seqtui.tui.screens_ahead keeps the screens built ahead and kept. The app
+follows runs only by reading run directories; TensorFlow is never imported here (training runs
+in its own detached process).
 """
 
 from __future__ import annotations
