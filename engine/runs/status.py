@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,18 +139,17 @@ class BestEpoch:
 BEST_TYPES = ("epoch_ended", "run_finished")
 
 
-def best_epoch_of(events: Iterable[Event], before: BestEpoch | None = None) -> BestEpoch | None:
+def best_epoch_of(events: Sequence[Event], before: BestEpoch | None = None) -> BestEpoch | None:
     """The best epoch by the run's monitored metric, as the training process last recorded it.
 
     The dashboard's mark, the run-ended toast, the CLI's last line and the runs list all read
     it here: the best val_accuracy's epoch named beside val_loss's best read as a
     contradiction. `before` is what earlier events said, for a reader that folds a log in
     pieces; None when no epoch has improved on the monitored metric (or the log is older)."""
-    best = before
-    for event in events:
+    for event in reversed(events):  # the newest record is the one that counts
         if event.get("type") in BEST_TYPES and "best_epoch" in event:
-            best = _recorded_best(event)
-    return best
+            return _recorded_best(event)
+    return before
 
 
 def _recorded_best(event: Event) -> BestEpoch | None:
